@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/internal/sqlite"
+	"github.com/parleyhq/parley/internal/sqlstore"
+)
+
+// errUsage reports a flag error already printed by the flag package.
+var errUsage = errors.New("usage")
+
+// env returns the first set environment variable of names, or def.
+func env(def string, names ...string) string {
+	for _, n := range names {
+		if v, ok := os.LookupEnv(n); ok && v != "" {
+			return v
+		}
+	}
+	return def
+}
+
+func envDuration(def time.Duration, names ...string) time.Duration {
+	v := env("", names...)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		// Plain numbers are seconds, as Chatwoot's WEBHOOK_TIMEOUT is.
+		var secs float64
+		if _, err := fmt.Sscanf(v, "%g", &secs); err == nil && secs > 0 {
+			return time.Duration(secs * float64(time.Second))
+		}
+		return def
+	}
+	return d
+}
+
+// dbFlags are the database settings every command that opens the database
+// shares.
+type dbFlags struct {
+	url         string
+	synchronous string
+}
+
+func (f *dbFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.url, "db", env("parley.db", "PARLEY_DATABASE_URL"),
+		"database: a SQLite file path or sqlite:// URL (env PARLEY_DATABASE_URL)")
+	fs.StringVar(&f.synchronous, "sqlite-synchronous", env("NORMAL", "PARLEY_SQLITE_SYNCHRONOUS"),
+		"SQLite durability: NORMAL survives a killed process, FULL also survives power loss, slower (env PARLEY_SQLITE_SYNCHRONOUS)")
+}
+
+// open opens the configured database and applies migrations.
+func (f *dbFlags) open(ctx context.Context) (*sqlstore.Store, error) {
+	if strings.HasPrefix(f.url, "postgres://") || strings.HasPrefix(f.url, "postgresql://") {
+		return nil, errors.New("PostgreSQL is not supported yet: use a SQLite file path or sqlite:// URL")
+	}
+	path, err := sqlite.Path(f.url)
+	if err != nil {
+		return nil, err
+	}
+	return sqlite.Open(ctx, path, sqlite.Options{Synchronous: f.synchronous})
+}
+
+// newLogger returns the process logger. Logs go to stderr.
+func newLogger(level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("invalid log level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("invalid log format %q: want text or json", format)
+}

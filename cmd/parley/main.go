@@ -1,0 +1,58 @@
+// Command parley is a Chatwoot-compatible customer-conversation server.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+const usage = `Parley: a Chatwoot-compatible conversation server in one binary.
+
+Usage:
+  parley <command> [flags]
+
+Commands:
+  serve     start the server (creates and migrates the database)
+  migrate   apply database migrations and exit
+  bench     measure the server (see 'parley bench -h')
+  version   print the version
+
+Run 'parley <command> -h' for a command's flags.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "serve":
+		err = runServe(ctx, args)
+	case "migrate":
+		err = runMigrate(ctx, args)
+	case "bench":
+		err = runBench(ctx, args)
+	case "version", "-version", "--version":
+		fmt.Println("parley", version)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "parley: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		if err != errUsage {
+			fmt.Fprintln(os.Stderr, "parley:", err)
+		}
+		os.Exit(1)
+	}
+}

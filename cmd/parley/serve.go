@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/parleyhq/parley/internal/api"
+	"github.com/parleyhq/parley/internal/chat"
+)
+
+const serveHelp = `Usage: parley serve [flags]
+
+Starts the server. On an empty database it creates account 1 ("Default") and
+an administrator, and prints the administrator's access token once.
+
+Every flag can also be set by the environment variable named in its
+description; a flag given on the command line wins. Secrets are read from the
+environment only, so they stay out of process listings:
+
+  PARLEY_ADMIN_TOKEN      the bootstrap administrator's access token, instead
+                          of a random one (kept in step on every start)
+  PARLEY_ADMIN_EMAIL      the bootstrap administrator's email
+                          (default admin@parley.local)
+  PARLEY_PLATFORM_TOKEN   enables the Platform API (/platform/api/v1) with
+                          this token; unset, the Platform API answers 401
+
+Flags:
+`
+
+type serveConfig struct {
+	addr            string
+	db              dbFlags
+	logLevel        string
+	logFormat       string
+	shutdownTimeout time.Duration
+	adminToken      string
+	adminEmail      string
+	platformToken   string
+}
+
+func parseServe(args []string) (*serveConfig, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c := &serveConfig{
+		adminToken:    os.Getenv("PARLEY_ADMIN_TOKEN"),
+		adminEmail:    os.Getenv("PARLEY_ADMIN_EMAIL"),
+		platformToken: os.Getenv("PARLEY_PLATFORM_TOKEN"),
+	}
+	fs.StringVar(&c.addr, "addr", env("127.0.0.1:3000", "PARLEY_ADDR"), "listen address (env PARLEY_ADDR)")
+	c.db.register(fs)
+	fs.StringVar(&c.logLevel, "log-level", env("info", "PARLEY_LOG_LEVEL"), "log level: debug (logs every request), info, warn, error (env PARLEY_LOG_LEVEL)")
+	fs.StringVar(&c.logFormat, "log-format", env("text", "PARLEY_LOG_FORMAT"), "log format: text or json (env PARLEY_LOG_FORMAT)")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration(30*time.Second, "PARLEY_SHUTDOWN_TIMEOUT"),
+		"how long Ctrl-C waits for in-flight requests (env PARLEY_SHUTDOWN_TIMEOUT)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), serveHelp)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "parley serve: unexpected argument %q\n", fs.Arg(0))
+		return nil, errUsage
+	}
+	return c, nil
+}
+
+func runServe(ctx context.Context, args []string) error {
+	cfg, err := parseServe(args)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(cfg.logLevel, cfg.logFormat)
+	if err != nil {
+		return err
+	}
+	store, err := cfg.db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	svc := &chat.Service{Store: store}
+
+	admin, created, err := svc.Bootstrap(ctx, cfg.adminToken, cfg.adminEmail)
+	if err != nil {
+		return fmt.Errorf("prepare database: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	if created {
+		printWelcome(base, admin, cfg.adminToken != "")
+	}
+	srv := &http.Server{
+		Handler:           api.New(api.Config{Service: svc, Logger: log, PlatformToken: cfg.platformToken, Version: version}),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	log.Info("parley listening", "addr", base, "db", cfg.db.url, "version", version,
+		"platform_api", cfg.platformToken != "")
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("shutdown did not finish in time", "error", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// printWelcome shows the new administrator's token once, on stdout rather
+// than in the logs, so log collectors never store it.
+func printWelcome(base string, admin *chat.User, fromEnv bool) {
+	token := admin.AccessToken
+	if fromEnv {
+		token = "$PARLEY_ADMIN_TOKEN"
+	}
+	fmt.Printf(`
+Parley is ready. Created account 1 ("Default") and administrator %s.
+Administrator access token (shown once; keep it safe):
+
+    %s
+
+Try it:
+
+    curl -H "api_access_token: %s" %s/api/v1/profile
+
+`, admin.Email, maskIfEnv(admin.AccessToken, fromEnv), token, base)
+}
+
+func maskIfEnv(token string, fromEnv bool) string {
+	if fromEnv {
+		return "(the value of PARLEY_ADMIN_TOKEN)"
+	}
+	return token
+}

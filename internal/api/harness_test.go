@@ -1,0 +1,246 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/api"
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/sqlite"
+	"github.com/parleyhq/parley/internal/sqlstore"
+)
+
+const (
+	adminToken    = "admin-token-for-tests"
+	platformToken = "platform-token-for-tests"
+)
+
+// testEnv is a real Parley API server on a loopback port over a SQLite file
+// in a temporary folder, with account 1 and its administrator bootstrapped.
+type testEnv struct {
+	t      *testing.T
+	URL    string
+	Store  *sqlstore.Store
+	Svc    *chat.Service
+	Clock  *testClock
+	server *httptest.Server
+}
+
+// testClock is a settable clock; it advances one millisecond per reading so
+// that successive writes get distinct times.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(time.Millisecond)
+	return c.now
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.now = t
+	c.mu.Unlock()
+}
+
+func newEnv(t *testing.T) *testEnv {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &testClock{now: time.Date(2026, 6, 17, 10, 0, 0, 0, time.UTC)}
+	svc := &chat.Service{Store: store, Now: clock.Now}
+	if _, _, err := svc.Bootstrap(ctx, adminToken, ""); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(api.Config{Service: svc, PlatformToken: platformToken, Version: "test"}))
+	e := &testEnv{t: t, URL: srv.URL, Store: store, Svc: svc, Clock: clock, server: srv}
+	t.Cleanup(func() {
+		srv.Close()
+		store.Close()
+	})
+	return e
+}
+
+// response is an HTTP response read in full.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a generic value (numbers as json.Number).
+func (r *response) JSON(t *testing.T) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(r.Body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("response is not JSON: %v\n%s", err, r.Body)
+	}
+	return v
+}
+
+// Obj decodes the body as a JSON object.
+func (r *response) Obj(t *testing.T) map[string]any {
+	t.Helper()
+	m, ok := r.JSON(t).(map[string]any)
+	if !ok {
+		t.Fatalf("response is not a JSON object: %s", r.Body)
+	}
+	return m
+}
+
+// do sends a request with token in api_access_token ("" sends none). body
+// may be nil, a string (sent as is) or a value encoded as JSON.
+func (e *testEnv) do(method, path, token string, body any) *response {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		enc, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(enc)
+	}
+	req, err := http.NewRequest(method, e.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("api_access_token", token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return &response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// must sends a request and fails the test unless it answers want.
+func (e *testEnv) must(want int, method, path, token string, body any) *response {
+	e.t.Helper()
+	r := e.do(method, path, token, body)
+	if r.Status != want {
+		e.t.Fatalf("%s %s: status %d, want %d\n%s", method, path, r.Status, want, r.Body)
+	}
+	return r
+}
+
+// expectError checks status and the exact error body.
+func (e *testEnv) expectError(r *response, status int, body string) {
+	e.t.Helper()
+	if r.Status != status || strings.TrimSpace(string(r.Body)) != body {
+		e.t.Fatalf("got %d %s\nwant %d %s", r.Status, r.Body, status, body)
+	}
+}
+
+// path walks a decoded JSON value: "payload.contact.id", "payload.0.name".
+func path(t *testing.T, v any, p string) any {
+	t.Helper()
+	for _, k := range strings.Split(p, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[k]; !ok {
+				t.Fatalf("no key %q in %v (path %s)", k, x, p)
+			}
+		case []any:
+			var i int
+			if _, err := fmt.Sscan(k, &i); err != nil || i >= len(x) {
+				t.Fatalf("bad index %q in array of %d (path %s)", k, len(x), p)
+			}
+			v = x[i]
+		default:
+			t.Fatalf("cannot walk %q into %T (path %s)", k, v, p)
+		}
+	}
+	return v
+}
+
+// num returns a JSON number at a path as int64.
+func num(t *testing.T, v any, p string) int64 {
+	t.Helper()
+	n, ok := path(t, v, p).(json.Number)
+	if !ok {
+		t.Fatalf("%s is %T, not a number", p, path(t, v, p))
+	}
+	i, err := n.Int64()
+	if err != nil {
+		t.Fatalf("%s = %s is not an integer", p, n)
+	}
+	return i
+}
+
+// str returns a JSON string at a path.
+func str(t *testing.T, v any, p string) string {
+	t.Helper()
+	s, ok := path(t, v, p).(string)
+	if !ok {
+		t.Fatalf("%s is %T (%v), not a string", p, path(t, v, p), path(t, v, p))
+	}
+	return s
+}
+
+// keys returns the keys of the JSON object in body at a path, in order.
+func keys(t *testing.T, body []byte, p string) []string {
+	t.Helper()
+	raw := json.RawMessage(body)
+	if p != "" {
+		for _, k := range strings.Split(p, ".") {
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &m); err != nil {
+				var a []json.RawMessage
+				if err2 := json.Unmarshal(raw, &a); err2 != nil {
+					t.Fatalf("cannot walk %q: %v", k, err)
+				}
+				var i int
+				fmt.Sscan(k, &i)
+				raw = a[i]
+				continue
+			}
+			raw = m[k]
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("%s is not an object", p)
+	}
+	var out []string
+	for dec.More() {
+		tok, _ := dec.Token()
+		out = append(out, tok.(string))
+		var skip json.RawMessage
+		dec.Decode(&skip)
+	}
+	return out
+}

@@ -1,0 +1,106 @@
+package api
+
+// authKind says who may call a route.
+type authKind int
+
+const (
+	authPublic   authKind = iota // anyone
+	authUser                     // any valid user token
+	authAccount                  // a member of the path's account
+	authAdmin                    // an administrator of the path's account
+	authPlatform                 // the platform token
+)
+
+// route is one API endpoint. The same table registers the handlers and
+// writes the OpenAPI document, so the two cannot drift apart.
+type route struct {
+	Method  string
+	Path    string
+	Auth    authKind
+	Summary string
+	Tag     string
+	// Wrapper is the key Rails would wrap the body in ("contact").
+	Wrapper string
+	// Body and Reply are zero values of the request and response types,
+	// for the OpenAPI document; nil means none.
+	Body   any
+	Reply  any
+	Query  []queryParam
+	Handle func(*call) (any, error)
+}
+
+type queryParam struct {
+	Name, Type, Description string
+}
+
+const (
+	acct = "/api/v1/accounts/{account_id}"
+	conv = acct + "/conversations/{conversation_id}"
+	plat = "/platform/api/v1"
+)
+
+// routeTable lists every route Parley serves.
+func (s *Server) routeTable() []route {
+	return []route{
+		{Method: "GET", Path: "/openapi.json", Auth: authPublic, Tag: "Meta", Summary: "This OpenAPI document", Handle: s.openAPI},
+		{Method: "GET", Path: "/healthz", Auth: authPublic, Tag: "Meta", Summary: "Liveness and database check", Reply: health{}, Handle: s.health},
+
+		// Platform API.
+		{Method: "POST", Path: plat + "/accounts", Auth: authPlatform, Tag: "Platform", Summary: "Create an account", Wrapper: "account", Body: accountBody{}, Reply: accountJSON{}, Handle: s.platformCreateAccount},
+		{Method: "GET", Path: plat + "/accounts/{id}", Auth: authPlatform, Tag: "Platform", Summary: "Show an account", Reply: accountJSON{}, Handle: s.platformShowAccount},
+		{Method: "PATCH", Path: plat + "/accounts/{id}", Auth: authPlatform, Tag: "Platform", Summary: "Update an account", Wrapper: "account", Body: accountBody{}, Reply: accountJSON{}, Handle: s.platformUpdateAccount},
+		{Method: "DELETE", Path: plat + "/accounts/{id}", Auth: authPlatform, Tag: "Platform", Summary: "Delete an account and everything in it", Handle: s.platformDeleteAccount},
+		{Method: "POST", Path: plat + "/users", Auth: authPlatform, Tag: "Platform", Summary: "Create a user (returns its access_token)", Wrapper: "user", Body: userBody{}, Reply: platformUserJSON{}, Handle: s.platformCreateUser},
+		{Method: "GET", Path: plat + "/users/{id}", Auth: authPlatform, Tag: "Platform", Summary: "Show a user", Reply: platformUserJSON{}, Handle: s.platformShowUser},
+		{Method: "PATCH", Path: plat + "/users/{id}", Auth: authPlatform, Tag: "Platform", Summary: "Update a user", Wrapper: "user", Body: userBody{}, Reply: platformUserJSON{}, Handle: s.platformUpdateUser},
+		{Method: "DELETE", Path: plat + "/users/{id}", Auth: authPlatform, Tag: "Platform", Summary: "Delete a user", Handle: s.platformDeleteUser},
+		{Method: "POST", Path: plat + "/accounts/{id}/account_users", Auth: authPlatform, Tag: "Platform", Summary: "Add a user to an account", Wrapper: "account_user", Body: accountUserBody{}, Reply: accountUserJSON{}, Handle: s.platformCreateAccountUser},
+		{Method: "GET", Path: plat + "/accounts/{id}/account_users", Auth: authPlatform, Tag: "Platform", Summary: "List an account's users", Reply: []accountUserJSON{}, Handle: s.platformListAccountUsers},
+		{Method: "DELETE", Path: plat + "/accounts/{id}/account_users", Auth: authPlatform, Tag: "Platform", Summary: "Remove a user from an account", Wrapper: "account_user", Body: accountUserBody{}, Handle: s.platformDeleteAccountUser},
+
+		{Method: "GET", Path: "/api/v1/profile", Auth: authUser, Tag: "Profile", Summary: "The signed-in user", Reply: profileJSON{}, Handle: s.showProfile},
+
+		// Agents.
+		{Method: "GET", Path: acct + "/agents", Auth: authAccount, Tag: "Agents", Summary: "List agents", Reply: []agentJSON{}, Handle: s.listAgents},
+		{Method: "POST", Path: acct + "/agents", Auth: authAdmin, Tag: "Agents", Summary: "Add an agent", Wrapper: "agent", Body: agentBody{}, Reply: agentJSON{}, Handle: s.createAgent},
+		{Method: "PATCH", Path: acct + "/agents/{id}", Auth: authAdmin, Tag: "Agents", Summary: "Update an agent", Wrapper: "agent", Body: agentBody{}, Reply: agentJSON{}, Handle: s.updateAgent},
+		{Method: "DELETE", Path: acct + "/agents/{id}", Auth: authAdmin, Tag: "Agents", Summary: "Remove an agent", Handle: s.deleteAgent},
+
+		// Inboxes.
+		{Method: "GET", Path: acct + "/inboxes", Auth: authAccount, Tag: "Inboxes", Summary: "List inboxes", Reply: inboxList{}, Handle: s.listInboxes},
+		{Method: "GET", Path: acct + "/inboxes/{id}", Auth: authAccount, Tag: "Inboxes", Summary: "Show an inbox", Reply: inboxJSON{}, Handle: s.showInbox},
+		{Method: "POST", Path: acct + "/inboxes", Auth: authAdmin, Tag: "Inboxes", Summary: "Create an inbox (channel api or web_widget)", Wrapper: "inbox", Body: inboxBody{}, Reply: inboxJSON{}, Handle: s.createInbox},
+		{Method: "PATCH", Path: acct + "/inboxes/{id}", Auth: authAdmin, Tag: "Inboxes", Summary: "Update an inbox", Wrapper: "inbox", Body: inboxBody{}, Reply: inboxJSON{}, Handle: s.updateInbox},
+		{Method: "DELETE", Path: acct + "/inboxes/{id}", Auth: authAdmin, Tag: "Inboxes", Summary: "Delete an inbox with its conversations", Handle: s.deleteInbox},
+
+		// Contacts.
+		{Method: "GET", Path: acct + "/contacts", Auth: authAccount, Tag: "Contacts", Summary: "List contacts", Reply: contactList{}, Query: contactListQuery, Handle: s.listContacts},
+		{Method: "GET", Path: acct + "/contacts/search", Auth: authAccount, Tag: "Contacts", Summary: "Search contacts by name, email, phone number or identifier", Reply: contactList{}, Query: contactSearchQuery, Handle: s.searchContacts},
+		{Method: "POST", Path: acct + "/contacts", Auth: authAccount, Tag: "Contacts", Summary: "Create a contact", Wrapper: "contact", Body: contactBody{}, Reply: contactCreated{}, Handle: s.createContact},
+		{Method: "GET", Path: acct + "/contacts/{id}", Auth: authAccount, Tag: "Contacts", Summary: "Show a contact", Reply: contactShow{}, Handle: s.showContact},
+		{Method: "PATCH", Path: acct + "/contacts/{id}", Auth: authAccount, Tag: "Contacts", Summary: "Update a contact", Wrapper: "contact", Body: contactBody{}, Reply: contactShow{}, Handle: s.updateContact},
+		{Method: "PUT", Path: acct + "/contacts/{id}", Auth: authAccount, Tag: "Contacts", Summary: "Update a contact", Wrapper: "contact", Body: contactBody{}, Reply: contactShow{}, Handle: s.updateContact},
+		{Method: "DELETE", Path: acct + "/contacts/{id}", Auth: authAdmin, Tag: "Contacts", Summary: "Delete a contact with its conversations", Handle: s.deleteContact},
+		{Method: "POST", Path: acct + "/contacts/{id}/contact_inboxes", Auth: authAccount, Tag: "Contacts", Summary: "Link a contact to an inbox", Wrapper: "contact_inbox", Body: contactInboxBody{}, Reply: contactInboxJSON{}, Handle: s.createContactInbox},
+
+		// Conversations.
+		{Method: "GET", Path: acct + "/conversations", Auth: authAccount, Tag: "Conversations", Summary: "List conversations", Reply: conversationList{}, Query: conversationListQuery, Handle: s.listConversations},
+		{Method: "GET", Path: acct + "/conversations/meta", Auth: authAccount, Tag: "Conversations", Summary: "Conversation counts", Reply: conversationMeta{}, Query: conversationListQuery, Handle: s.conversationsMeta},
+		{Method: "POST", Path: acct + "/conversations", Auth: authAccount, Tag: "Conversations", Summary: "Create a conversation", Wrapper: "conversation", Body: conversationBody{}, Reply: conversationJSON{}, Handle: s.createConversation},
+		{Method: "GET", Path: conv, Auth: authAccount, Tag: "Conversations", Summary: "Show a conversation", Reply: conversationJSON{}, Handle: s.showConversation},
+		{Method: "POST", Path: conv + "/toggle_status", Auth: authAccount, Tag: "Conversations", Summary: "Change or toggle the status", Wrapper: "conversation", Body: toggleStatusBody{}, Reply: toggleStatusReply{}, Handle: s.toggleStatus},
+		{Method: "POST", Path: conv + "/toggle_priority", Auth: authAccount, Tag: "Conversations", Summary: "Set the priority", Wrapper: "conversation", Body: togglePriorityBody{}, Handle: s.togglePriority},
+		{Method: "POST", Path: conv + "/assignments", Auth: authAccount, Tag: "Conversations", Summary: "Assign to an agent (null unassigns)", Wrapper: "assignment", Body: assignmentBody{}, Reply: agentJSON{}, Handle: s.assignConversation},
+		{Method: "POST", Path: conv + "/custom_attributes", Auth: authAccount, Tag: "Conversations", Summary: "Set custom attributes", Wrapper: "conversation", Body: customAttributesBody{}, Reply: customAttributesReply{}, Handle: s.setConversationCustomAttributes},
+		{Method: "GET", Path: conv + "/labels", Auth: authAccount, Tag: "Conversations", Summary: "List labels", Reply: labelsReply{}, Handle: s.listLabels},
+		{Method: "POST", Path: conv + "/labels", Auth: authAccount, Tag: "Conversations", Summary: "Replace labels", Wrapper: "label", Body: labelsBody{}, Reply: labelsReply{}, Handle: s.setLabels},
+		{Method: "POST", Path: conv + "/update_last_seen", Auth: authAccount, Tag: "Conversations", Summary: "Mark as seen by the agent", Handle: s.updateLastSeen},
+		{Method: "POST", Path: conv + "/toggle_typing_status", Auth: authAccount, Tag: "Conversations", Summary: "Agent typing on or off", Wrapper: "conversation", Body: typingBody{}, Handle: s.toggleTyping},
+
+		// Messages.
+		{Method: "GET", Path: conv + "/messages", Auth: authAccount, Tag: "Messages", Summary: "List messages", Reply: messageList{}, Query: messageListQuery, Handle: s.listMessages},
+		{Method: "POST", Path: conv + "/messages", Auth: authAccount, Tag: "Messages", Summary: "Create a message", Wrapper: "message", Body: messageBody{}, Reply: messageJSON{}, Handle: s.createMessage},
+		{Method: "PATCH", Path: conv + "/messages/{id}", Auth: authAccount, Tag: "Messages", Summary: "Update delivery status (API inboxes)", Wrapper: "message", Body: messageStatusBody{}, Reply: messageJSON{}, Handle: s.updateMessage},
+		{Method: "DELETE", Path: conv + "/messages/{id}", Auth: authAccount, Tag: "Messages", Summary: "Delete a message (its content is replaced)", Reply: messageJSON{}, Handle: s.deleteMessage},
+	}
+}

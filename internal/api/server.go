@@ -1,0 +1,247 @@
+// Package api serves Parley's HTTP API: Chatwoot's Application and Platform
+// APIs over the chat service.
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/parleyhq/parley/internal/chat"
+)
+
+// Config configures the API server.
+type Config struct {
+	Service *chat.Service
+	Logger  *slog.Logger
+	// PlatformToken enables the Platform API; empty disables it.
+	PlatformToken string
+	// Version is reported by /healthz and the OpenAPI document.
+	Version string
+}
+
+// Server is the HTTP handler of the API.
+type Server struct {
+	svc           *chat.Service
+	log           *slog.Logger
+	platformToken string
+	version       string
+	mux           *http.ServeMux
+	routes        []route
+	openapiOnce   sync.Once
+	openapiDoc    []byte
+}
+
+// New returns a Server with every route registered.
+func New(cfg Config) *Server {
+	s := &Server{
+		svc:           cfg.Service,
+		log:           cfg.Logger,
+		platformToken: cfg.PlatformToken,
+		version:       cfg.Version,
+		mux:           http.NewServeMux(),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.routes = s.routeTable()
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, plainError{Error: "Resource could not be found"})
+	})
+	return s
+}
+
+// ServeHTTP logs each request and turns panics into 500s.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+			if !sw.wrote {
+				writeJSON(sw, http.StatusInternalServerError, plainError{Error: "Internal server error"})
+			}
+		}
+		level := slog.LevelDebug
+		if sw.status >= 500 {
+			level = slog.LevelWarn
+		}
+		// The path only: query strings can carry tokens.
+		s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
+			"status", sw.status, "duration", time.Since(start))
+	}()
+	s.mux.ServeHTTP(sw, r)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+// handler adapts a route: authentication, authorisation, the handler, and
+// the response or error envelope.
+func (s *Server) handler(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := &call{s: s, w: w, r: r, status: http.StatusOK, wrapper: rt.Wrapper}
+		if err := s.authorize(c, rt.Auth); err != nil {
+			s.fail(c, err)
+			return
+		}
+		out, err := rt.Handle(c)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		switch v := out.(type) {
+		case emptyBody:
+			w.WriteHeader(c.status)
+		case rawJSON:
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(c.status)
+			w.Write(v)
+		default:
+			writeJSON(w, c.status, out)
+		}
+	})
+}
+
+func (s *Server) fail(c *call, err error) {
+	status, body := errorBody(err)
+	if status >= 500 {
+		s.log.Error("request failed", "method", c.r.Method, "path", c.r.URL.Path, "error", err)
+	}
+	writeJSON(c.w, status, body)
+}
+
+func (s *Server) authorize(c *call, a authKind) error {
+	switch a {
+	case authPublic:
+		return nil
+	case authPlatform:
+		token := c.r.Header.Get("api_access_token")
+		if s.platformToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.platformToken)) != 1 {
+			return &chat.Error{Code: chat.EUNAUTHENTICATED, Message: "Invalid Access Token"}
+		}
+		return nil
+	}
+	u, err := s.svc.Authenticate(c.ctx(), accessToken(c.r))
+	if err != nil {
+		return err
+	}
+	c.user = u
+	if a == authUser {
+		return nil
+	}
+	accountID, err := strconv.ParseInt(c.r.PathValue("account_id"), 10, 64)
+	if err != nil {
+		return chat.NotFound()
+	}
+	if c.actor, err = s.svc.Member(c.ctx(), u, accountID); err != nil {
+		return err
+	}
+	if a == authAdmin {
+		return c.actor.RequireAdmin()
+	}
+	return nil
+}
+
+// accessToken reads the api_access_token header (Chatwoot's), also accepted
+// as a query parameter by some Chatwoot clients.
+func accessToken(r *http.Request) string {
+	if t := r.Header.Get("api_access_token"); t != "" {
+		return t
+	}
+	return r.Header.Get("Api-Access-Token")
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"Internal server error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// call is one request being handled.
+type call struct {
+	s       *Server
+	w       http.ResponseWriter
+	r       *http.Request
+	user    *chat.User
+	actor   *chat.Actor
+	status  int
+	wrapper string
+	params  map[string]json.RawMessage
+}
+
+func (c *call) ctx() context.Context { return c.r.Context() }
+
+// id reads an integer path parameter; anything else is not found.
+func (c *call) id(name string) (int64, error) {
+	v, err := strconv.ParseInt(c.r.PathValue(name), 10, 64)
+	if err != nil || v <= 0 {
+		return 0, chat.NotFound()
+	}
+	return v, nil
+}
+
+// bind decodes the request's parameters into dst (a pointer to a struct).
+func (c *call) bind(dst any) error {
+	if c.params == nil {
+		p, err := readParams(c.r, c.wrapper)
+		if err != nil {
+			return err
+		}
+		c.params = p
+	}
+	return decodeParams(c.params, dst)
+}
+
+// has reports whether the request carried a parameter.
+func (c *call) has(key string) bool {
+	if c.params == nil {
+		if p, err := readParams(c.r, c.wrapper); err == nil {
+			c.params = p
+		}
+	}
+	_, ok := c.params[key]
+	return ok
+}
+
+// queryInt reads an integer query parameter; absent or invalid is def.
+func (c *call) queryInt(name string, def int) int {
+	v, err := strconv.Atoi(c.r.URL.Query().Get(name))
+	if err != nil {
+		return def
+	}
+	return v
+}
+
+// emptyBody answers with the status and no body (Rails' head :ok).
+type emptyBody struct{}
+
+// rawJSON is a response already encoded.
+type rawJSON []byte

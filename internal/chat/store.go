@@ -1,0 +1,105 @@
+package chat
+
+import (
+	"context"
+	"time"
+)
+
+// Store is a database. Every read and write of the domain goes through a Tx
+// so that several steps compose into one atomic change.
+type Store interface {
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Update runs fn in a read-write transaction and commits it when fn
+	// returns nil. A store may commit several Updates together (group
+	// commit); each fn is still all-or-nothing: when it fails, none of its
+	// writes persist and its AfterCommit functions never run.
+	Update(ctx context.Context, fn func(Tx) error) error
+	Close() error
+}
+
+// Tx is one transaction. Find methods return an ENOTFOUND *Error when the row
+// does not exist. Methods that write set IDs and keep the times they are
+// given: the service decides what time it is.
+type Tx interface {
+	// AfterCommit registers fn to run after the transaction commits.
+	AfterCommit(fn func())
+
+	CreateAccount(a *Account) error
+	FindAccount(id int64) (*Account, error)
+	UpdateAccount(a *Account) error
+	DeleteAccount(id int64) error
+	// NextDisplayID reserves the account's next conversation display id.
+	// It is gap-free: a rolled-back transaction gives its number back.
+	NextDisplayID(accountID int64) (int64, error)
+
+	CreateUser(u *User) error
+	FindUser(id int64) (*User, error)
+	FindUserByToken(token string) (*User, error)
+	FindUserByEmail(email string) (*User, error)
+	UpdateUser(u *User) error
+	DeleteUser(id int64) error
+	CountUsers() (int, error)
+
+	CreateAccountUser(m *AccountUser) error
+	FindAccountUser(accountID, userID int64) (*AccountUser, error)
+	UpdateAccountUser(m *AccountUser) error
+	DeleteAccountUser(accountID, userID int64) error
+	// ListAgents returns an account's users with their memberships, by id.
+	ListAgents(accountID int64) ([]Agent, error)
+	// ListMemberships returns a user's memberships, by account id.
+	ListMemberships(userID int64) ([]AccountUser, error)
+
+	// CreateInbox writes the inbox and its channel, setting both ids.
+	CreateInbox(in *Inbox) error
+	FindInbox(accountID, id int64) (*Inbox, error)
+	ListInboxes(accountID int64) ([]Inbox, error)
+	UpdateInbox(in *Inbox) error
+	// DeleteInbox removes the inbox with its channel, contact inboxes,
+	// conversations and messages.
+	DeleteInbox(accountID, id int64) error
+
+	CreateContact(c *Contact) error
+	FindContact(accountID, id int64) (*Contact, error)
+	// FindContactBy finds a contact of the account by a unique column:
+	// "email" (case-insensitive) or "identifier".
+	FindContactBy(accountID int64, column, value string) (*Contact, error)
+	// ListContacts returns one page and the number of all matches.
+	ListContacts(f ContactFilter) ([]Contact, int, error)
+	UpdateContact(c *Contact) error
+	// DeleteContact removes the contact with its contact inboxes,
+	// conversations and messages.
+	DeleteContact(accountID, id int64) error
+
+	CreateContactInbox(ci *ContactInbox) error
+	FindContactInbox(id int64) (*ContactInbox, error)
+	FindContactInboxBySource(inboxID int64, sourceID string) (*ContactInbox, error)
+	ListContactInboxes(contactID int64) ([]ContactInbox, error)
+	UpdateContactInbox(ci *ContactInbox) error
+
+	CreateConversation(c *Conversation) error
+	// FindConversation finds a conversation by its per-account display id.
+	FindConversation(accountID, displayID int64) (*Conversation, error)
+	FindConversationByID(id int64) (*Conversation, error)
+	// ListConversations returns a page, most recent activity first.
+	ListConversations(f ConversationFilter) ([]Conversation, error)
+	// CountConversations counts what f selects, ignoring AssigneeType,
+	// split by assignment.
+	CountConversations(f ConversationFilter) (ConversationCounts, error)
+	UpdateConversation(c *Conversation) error
+
+	CreateMessage(m *Message) error
+	FindMessage(conversationID, id int64) (*Message, error)
+	// ListMessages returns messages in id order.
+	ListMessages(f MessageFilter) ([]Message, error)
+	UpdateMessage(m *Message) error
+	// LastChatMessage returns the newest public, non-activity message, or nil.
+	LastChatMessage(conversationID int64) (*Message, error)
+	// CountIncomingSince counts incoming messages created after t (all when
+	// t is zero), stopping at limit.
+	CountIncomingSince(conversationID int64, t time.Time, limit int) (int, error)
+
+	InsertEvent(ev *Event) error
+	// ListEvents returns an account's events after an id, oldest first.
+	ListEvents(accountID, afterID int64, limit int) ([]Event, error)
+}

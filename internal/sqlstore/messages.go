@@ -1,0 +1,104 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"time"
+
+	"github.com/parleyhq/parley/internal/chat"
+)
+
+const messageCols = `id, content, account_id, inbox_id, conversation_id, message_type, created_at, updated_at, private, status,
+	source_id, content_type, content_attributes, sender_type, sender_id, external_source_ids, additional_attributes,
+	processed_message_content, sentiment`
+
+func scanMessage(r interface{ Scan(...any) error }, m *chat.Message) error {
+	return r.Scan(&m.ID, nsp{&m.Content}, &m.AccountID, &m.InboxID, &m.ConversationID, &m.MessageType, nt{&m.CreatedAt}, nt{&m.UpdatedAt},
+		&m.Private, &m.Status, ns{&m.SourceID}, &m.ContentType, js{&m.ContentAttributes}, ns{&m.SenderType}, ni{&m.SenderID},
+		js{&m.ExternalSourceIDs}, js{&m.AdditionalAttributes}, nsp{&m.ProcessedMessageContent}, js{&m.Sentiment})
+}
+
+func (tx *Tx) CreateMessage(m *chat.Message) error {
+	id, err := tx.insert(`INSERT INTO messages (content, account_id, inbox_id, conversation_id, message_type, created_at, updated_at, private, status,
+		source_id, content_type, content_attributes, sender_type, sender_id, external_source_ids, additional_attributes,
+		processed_message_content, sentiment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		nullStrPtr(m.Content), m.AccountID, m.InboxID, m.ConversationID, m.MessageType, tsNotNull(m.CreatedAt), tsNotNull(m.UpdatedAt), m.Private, m.Status,
+		nullStr(m.SourceID), m.ContentType, jsonText(m.ContentAttributes), nullStr(m.SenderType), nullID(m.SenderID), jsonText(m.ExternalSourceIDs), jsonText(m.AdditionalAttributes),
+		nullStrPtr(m.ProcessedMessageContent), jsonText(m.Sentiment))
+	m.ID = id
+	return err
+}
+
+func (tx *Tx) FindMessage(conversationID, id int64) (*chat.Message, error) {
+	var m chat.Message
+	row := tx.q.QueryRowContext(tx.ctx, tx.d.Rebind(`SELECT `+messageCols+` FROM messages WHERE conversation_id = ? AND id = ?`+tx.forUpdate()), conversationID, id)
+	if err := scanMessage(row, &m); err != nil {
+		if err == sql.ErrNoRows {
+			return nil, chat.NotFound()
+		}
+		return nil, tx.wrap(err, "find message")
+	}
+	return &m, nil
+}
+
+func (tx *Tx) ListMessages(f chat.MessageFilter) ([]chat.Message, error) {
+	where := `conversation_id = ?`
+	args := []any{f.ConversationID}
+	if f.Before != 0 {
+		where += ` AND id < ?`
+		args = append(args, f.Before)
+	}
+	if f.After != 0 {
+		where += ` AND id > ?`
+		args = append(args, f.After)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	// Forward from "after" when only it is given; otherwise the newest page.
+	if f.After != 0 && f.Before == 0 {
+		rows, err := tx.query(`SELECT `+messageCols+` FROM messages WHERE `+where+` ORDER BY id ASC LIMIT ?`, append(args, limit)...)
+		return collect(rows, err, func(r *sql.Rows, m *chat.Message) error { return scanMessage(r, m) })
+	}
+	rows, err := tx.query(`SELECT `+messageCols+` FROM messages WHERE `+where+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+	list, err := collect(rows, err, func(r *sql.Rows, m *chat.Message) error { return scanMessage(r, m) })
+	for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
+		list[i], list[j] = list[j], list[i]
+	}
+	return list, err
+}
+
+func (tx *Tx) UpdateMessage(m *chat.Message) error {
+	_, err := tx.exec(`UPDATE messages SET content = ?, updated_at = ?, private = ?, status = ?, source_id = ?, content_type = ?,
+		content_attributes = ?, external_source_ids = ?, additional_attributes = ?, processed_message_content = ?, sentiment = ? WHERE id = ?`,
+		nullStrPtr(m.Content), tsNotNull(m.UpdatedAt), m.Private, m.Status, nullStr(m.SourceID), m.ContentType,
+		jsonText(m.ContentAttributes), jsonText(m.ExternalSourceIDs), jsonText(m.AdditionalAttributes), nullStrPtr(m.ProcessedMessageContent), jsonText(m.Sentiment), m.ID)
+	return err
+}
+
+func (tx *Tx) LastChatMessage(conversationID int64) (*chat.Message, error) {
+	var m chat.Message
+	row := tx.q.QueryRowContext(tx.ctx, tx.d.Rebind(`SELECT `+messageCols+` FROM messages
+		WHERE conversation_id = ? AND message_type <> 'activity' AND private = ? ORDER BY id DESC LIMIT 1`), conversationID, false)
+	if err := scanMessage(row, &m); err != nil {
+		if err == sql.ErrNoRows {
+			return nil, nil
+		}
+		return nil, tx.wrap(err, "last message")
+	}
+	return &m, nil
+}
+
+func (tx *Tx) CountIncomingSince(conversationID int64, t time.Time, limit int) (int, error) {
+	var n int
+	err := tx.get(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation_id = ? AND message_type = 'incoming' AND created_at > ? ORDER BY id DESC LIMIT ?) x`,
+		[]any{conversationID, ts0(t), limit}, &n)
+	return n, err
+}
+
+func ts0(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}

@@ -1,0 +1,140 @@
+// Package sqlstore implements chat.Store over database/sql. The SQLite and
+// PostgreSQL packages open their databases and hand them to New with their
+// Dialect; the queries, written once here, serve both engines.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/parleyhq/parley/internal/chat"
+)
+
+// Dialect holds what differs between database engines.
+type Dialect interface {
+	// Rebind turns a query written with ? placeholders into the engine's form.
+	Rebind(query string) string
+	// ILike is the case-insensitive LIKE operator.
+	ILike() string
+	// LockSuffix is appended to row lookups made for an update ("FOR UPDATE"
+	// where concurrent writers exist, "" where writes are serialised).
+	LockSuffix() string
+	// UniqueViolation reports whether err broke a unique index, and which
+	// (as "table.column" or the index name).
+	UniqueViolation(err error) (string, bool)
+}
+
+// Options configure a Store.
+type Options struct {
+	// Read serves View transactions.
+	Read *sql.DB
+	// Write serves Update transactions.
+	Write *sql.DB
+	// GroupCommit runs Updates on one connection, committing the Updates
+	// that queue up meanwhile together (each in a savepoint). Right for
+	// SQLite, which has one writer at a time anyway.
+	GroupCommit bool
+	// MaxBatch caps the Updates committed together. Defaults to 128.
+	MaxBatch int
+	Dialect  Dialect
+}
+
+// Store is a chat.Store on a SQL database.
+type Store struct {
+	opt    Options
+	writer *batchWriter
+}
+
+var _ chat.Store = (*Store)(nil)
+
+// New returns a Store over opened databases. Close closes them.
+func New(opt Options) (*Store, error) {
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 128
+	}
+	s := &Store{opt: opt}
+	if opt.GroupCommit {
+		w, err := newBatchWriter(opt.Write, opt.MaxBatch, s.newTx)
+		if err != nil {
+			return nil, err
+		}
+		s.writer = w
+	}
+	return s, nil
+}
+
+// DB returns the database Updates write to, for migrations and tools.
+func (s *Store) DB() *sql.DB { return s.opt.Write }
+
+// Close stops the writer and closes the databases.
+func (s *Store) Close() error {
+	if s.writer != nil {
+		s.writer.close()
+	}
+	err := s.opt.Write.Close()
+	if s.opt.Read != s.opt.Write {
+		err = errors.Join(err, s.opt.Read.Close())
+	}
+	return err
+}
+
+// View runs fn in a read transaction.
+func (s *Store) View(ctx context.Context, fn func(chat.Tx) error) error {
+	sqlTx, err := s.opt.Read.BeginTx(ctx, nil)
+	if err != nil {
+		return chat.Internal(fmt.Errorf("begin read: %w", err))
+	}
+	defer sqlTx.Rollback()
+	tx := s.newTx(ctx, sqlTx, false)
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Update runs fn in a write transaction.
+func (s *Store) Update(ctx context.Context, fn func(chat.Tx) error) error {
+	if s.writer != nil {
+		return s.writer.do(ctx, fn)
+	}
+	sqlTx, err := s.opt.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return chat.Internal(fmt.Errorf("begin write: %w", err))
+	}
+	defer sqlTx.Rollback()
+	tx := s.newTx(ctx, sqlTx, true)
+	if err := runGuarded(tx, fn); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return chat.Internal(fmt.Errorf("commit: %w", err))
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// runGuarded runs fn, turning a panic into an internal error so that one bad
+// request cannot take the writer (and every request queued on it) down.
+func runGuarded(tx *Tx, fn func(chat.Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = chat.Internal(fmt.Errorf("panic in transaction: %v", r))
+		}
+	}()
+	return fn(tx)
+}
+
+func (s *Store) newTx(ctx context.Context, q querier, write bool) *Tx {
+	return &Tx{ctx: ctx, q: q, d: s.opt.Dialect, write: write}
+}
+
+// querier is what a Tx runs statements on.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}

@@ -1,0 +1,113 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"strings"
+
+	"github.com/parleyhq/parley/internal/chat"
+)
+
+const userCols = `id, name, display_name, email, access_token, avatar_url, custom_attributes, created_at, updated_at`
+
+func scanUser(r interface{ Scan(...any) error }, u *chat.User) error {
+	return r.Scan(&u.ID, &u.Name, &u.DisplayName, &u.Email, &u.AccessToken, &u.AvatarURL,
+		js{&u.CustomAttributes}, nt{&u.CreatedAt}, nt{&u.UpdatedAt})
+}
+
+func (tx *Tx) findUser(where string, arg any) (*chat.User, error) {
+	var u chat.User
+	row := tx.q.QueryRowContext(tx.ctx, tx.d.Rebind(`SELECT `+userCols+` FROM users WHERE `+where), arg)
+	if err := scanUser(row, &u); err != nil {
+		if err == sql.ErrNoRows {
+			return nil, chat.NotFound()
+		}
+		return nil, tx.wrap(err, "find user")
+	}
+	return &u, nil
+}
+
+func (tx *Tx) CreateUser(u *chat.User) error {
+	id, err := tx.insert(`INSERT INTO users (name, display_name, email, access_token, avatar_url, custom_attributes, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.Name, u.DisplayName, u.Email, u.AccessToken, u.AvatarURL, jsonText(u.CustomAttributes), tsNotNull(u.CreatedAt), tsNotNull(u.UpdatedAt))
+	u.ID = id
+	return err
+}
+
+func (tx *Tx) FindUser(id int64) (*chat.User, error) { return tx.findUser(`id = ?`, id) }
+
+func (tx *Tx) FindUserByToken(token string) (*chat.User, error) {
+	return tx.findUser(`access_token = ?`, token)
+}
+
+func (tx *Tx) FindUserByEmail(email string) (*chat.User, error) {
+	return tx.findUser(`lower(email) = ?`, strings.ToLower(email))
+}
+
+func (tx *Tx) UpdateUser(u *chat.User) error {
+	_, err := tx.exec(`UPDATE users SET name = ?, display_name = ?, email = ?, access_token = ?, avatar_url = ?, custom_attributes = ?, updated_at = ? WHERE id = ?`,
+		u.Name, u.DisplayName, u.Email, u.AccessToken, u.AvatarURL, jsonText(u.CustomAttributes), tsNotNull(u.UpdatedAt), u.ID)
+	return err
+}
+
+func (tx *Tx) DeleteUser(id int64) error {
+	return tx.deleteOne(`DELETE FROM users WHERE id = ?`, id)
+}
+
+func (tx *Tx) CountUsers() (int, error) {
+	var n int
+	err := tx.get(`SELECT count(*) FROM users`, nil, &n)
+	return n, err
+}
+
+const accountUserCols = `id, account_id, user_id, role, availability, auto_offline, created_at, updated_at`
+
+func scanAccountUser(r interface{ Scan(...any) error }, m *chat.AccountUser) error {
+	return r.Scan(&m.ID, &m.AccountID, &m.UserID, &m.Role, &m.Availability, &m.AutoOffline, nt{&m.CreatedAt}, nt{&m.UpdatedAt})
+}
+
+func (tx *Tx) CreateAccountUser(m *chat.AccountUser) error {
+	id, err := tx.insert(`INSERT INTO account_users (account_id, user_id, role, availability, auto_offline, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		m.AccountID, m.UserID, m.Role, m.Availability, m.AutoOffline, tsNotNull(m.CreatedAt), tsNotNull(m.UpdatedAt))
+	m.ID = id
+	return err
+}
+
+func (tx *Tx) FindAccountUser(accountID, userID int64) (*chat.AccountUser, error) {
+	var m chat.AccountUser
+	row := tx.q.QueryRowContext(tx.ctx, tx.d.Rebind(`SELECT `+accountUserCols+` FROM account_users WHERE account_id = ? AND user_id = ?`), accountID, userID)
+	if err := scanAccountUser(row, &m); err != nil {
+		if err == sql.ErrNoRows {
+			return nil, chat.NotFound()
+		}
+		return nil, tx.wrap(err, "find account user")
+	}
+	return &m, nil
+}
+
+func (tx *Tx) UpdateAccountUser(m *chat.AccountUser) error {
+	_, err := tx.exec(`UPDATE account_users SET role = ?, availability = ?, auto_offline = ?, updated_at = ? WHERE id = ?`,
+		m.Role, m.Availability, m.AutoOffline, tsNotNull(m.UpdatedAt), m.ID)
+	return err
+}
+
+func (tx *Tx) DeleteAccountUser(accountID, userID int64) error {
+	return tx.deleteOne(`DELETE FROM account_users WHERE account_id = ? AND user_id = ?`, accountID, userID)
+}
+
+func (tx *Tx) ListAgents(accountID int64) ([]chat.Agent, error) {
+	rows, err := tx.query(`SELECT u.id, u.name, u.display_name, u.email, u.access_token, u.avatar_url, u.custom_attributes, u.created_at, u.updated_at,
+		m.id, m.account_id, m.user_id, m.role, m.availability, m.auto_offline, m.created_at, m.updated_at
+		FROM account_users m JOIN users u ON u.id = m.user_id WHERE m.account_id = ? ORDER BY u.id`, accountID)
+	return collect(rows, err, func(r *sql.Rows, a *chat.Agent) error {
+		u, m := &a.User, &a.Membership
+		return r.Scan(&u.ID, &u.Name, &u.DisplayName, &u.Email, &u.AccessToken, &u.AvatarURL, js{&u.CustomAttributes}, nt{&u.CreatedAt}, nt{&u.UpdatedAt},
+			&m.ID, &m.AccountID, &m.UserID, &m.Role, &m.Availability, &m.AutoOffline, nt{&m.CreatedAt}, nt{&m.UpdatedAt})
+	})
+}
+
+func (tx *Tx) ListMemberships(userID int64) ([]chat.AccountUser, error) {
+	rows, err := tx.query(`SELECT `+accountUserCols+` FROM account_users WHERE user_id = ? ORDER BY account_id`, userID)
+	return collect(rows, err, func(r *sql.Rows, m *chat.AccountUser) error { return scanAccountUser(r, m) })
+}
