@@ -28,7 +28,7 @@ const (
 // testEnv is a real Parley API server on a loopback port over a SQLite file
 // in a temporary folder, with account 1 and its administrator bootstrapped.
 type testEnv struct {
-	t      *testing.T
+	t      testing.TB
 	URL    string
 	Store  *sqlstore.Store
 	Svc    *chat.Service
@@ -56,7 +56,7 @@ func (c *testClock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
-func newEnv(t *testing.T) *testEnv {
+func newEnv(t testing.TB) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), sqlite.Options{})
@@ -85,7 +85,7 @@ type response struct {
 }
 
 // JSON decodes the body into a generic value (numbers as json.Number).
-func (r *response) JSON(t *testing.T) any {
+func (r *response) JSON(t testing.TB) any {
 	t.Helper()
 	dec := json.NewDecoder(bytes.NewReader(r.Body))
 	dec.UseNumber()
@@ -97,7 +97,7 @@ func (r *response) JSON(t *testing.T) any {
 }
 
 // Obj decodes the body as a JSON object.
-func (r *response) Obj(t *testing.T) map[string]any {
+func (r *response) Obj(t testing.TB) map[string]any {
 	t.Helper()
 	m, ok := r.JSON(t).(map[string]any)
 	if !ok {
@@ -165,7 +165,7 @@ func (e *testEnv) expectError(r *response, status int, body string) {
 }
 
 // path walks a decoded JSON value: "payload.contact.id", "payload.0.name".
-func path(t *testing.T, v any, p string) any {
+func path(t testing.TB, v any, p string) any {
 	t.Helper()
 	for _, k := range strings.Split(p, ".") {
 		switch x := v.(type) {
@@ -188,7 +188,7 @@ func path(t *testing.T, v any, p string) any {
 }
 
 // num returns a JSON number at a path as int64.
-func num(t *testing.T, v any, p string) int64 {
+func num(t testing.TB, v any, p string) int64 {
 	t.Helper()
 	n, ok := path(t, v, p).(json.Number)
 	if !ok {
@@ -202,7 +202,7 @@ func num(t *testing.T, v any, p string) int64 {
 }
 
 // str returns a JSON string at a path.
-func str(t *testing.T, v any, p string) string {
+func str(t testing.TB, v any, p string) string {
 	t.Helper()
 	s, ok := path(t, v, p).(string)
 	if !ok {
@@ -212,7 +212,7 @@ func str(t *testing.T, v any, p string) string {
 }
 
 // keys returns the keys of the JSON object in body at a path, in order.
-func keys(t *testing.T, body []byte, p string) []string {
+func keys(t testing.TB, body []byte, p string) []string {
 	t.Helper()
 	raw := json.RawMessage(body)
 	if p != "" {

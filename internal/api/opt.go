@@ -152,3 +152,31 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 type fieldError struct{ msg string }
 
 func (e *fieldError) Error() string { return e.msg }
+
+// Attributes is a JSON object that may also come encoded as a string, as
+// Chatwoot's content_attributes may; a string that is not a JSON object
+// reads as {} (what Chatwoot does with it).
+type Attributes json.RawMessage
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (a *Attributes) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		var probe map[string]json.RawMessage
+		if json.Unmarshal([]byte(s), &probe) != nil || probe == nil {
+			*a = Attributes(`{}`)
+			return nil
+		}
+		*a = Attributes(s)
+		return nil
+	}
+	if len(b) == 0 || b[0] != '{' {
+		return &fieldError{msg: "must be an object"}
+	}
+	*a = append(Attributes(nil), b...)
+	return nil
+}

@@ -145,21 +145,23 @@ func (s *Server) authorize(c *call, a authKind) error {
 		}
 		return nil
 	}
-	u, err := s.svc.Authenticate(c.ctx(), accessToken(c.r))
-	if err != nil {
-		return err
-	}
-	c.user = u
 	if a == authUser {
-		return nil
+		u, err := s.svc.Authenticate(c.ctx(), accessToken(c.r))
+		c.user = u
+		return err
 	}
 	accountID, err := strconv.ParseInt(c.r.PathValue("account_id"), 10, 64)
 	if err != nil {
+		// Still tell a caller without a valid token that first.
+		if _, err := s.svc.Authenticate(c.ctx(), accessToken(c.r)); err != nil {
+			return err
+		}
 		return chat.NotFound()
 	}
-	if c.actor, err = s.svc.Member(c.ctx(), u, accountID); err != nil {
+	if c.actor, err = s.svc.Actor(c.ctx(), accessToken(c.r), accountID); err != nil {
 		return err
 	}
+	c.user = c.actor.User
 	if a == authAdmin {
 		return c.actor.RequireAdmin()
 	}

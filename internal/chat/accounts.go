@@ -263,30 +263,56 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 	return u, err
 }
 
+// Actor authenticates a token and resolves the user's membership of an
+// account in one read: the work every account-scoped request starts with.
+func (s *Service) Actor(ctx context.Context, token string, accountID int64) (*Actor, error) {
+	invalid := &Error{Code: EUNAUTHENTICATED, Message: "Invalid Access Token"}
+	if token == "" {
+		return nil, invalid
+	}
+	var actor *Actor
+	err := s.view(ctx, func(tx Tx) error {
+		u, err := tx.FindUserByToken(token)
+		if ErrorCode(err) == ENOTFOUND {
+			return invalid
+		}
+		if err != nil {
+			return err
+		}
+		actor, err = findMember(tx, u, accountID)
+		return err
+	})
+	return actor, err
+}
+
 // Member returns the actor for a user acting in an account. A missing
 // account is ENOTFOUND; an account the user is not a member of, or a
 // suspended one, is EUNAUTHORIZED with Chatwoot's message.
 func (s *Service) Member(ctx context.Context, u *User, accountID int64) (*Actor, error) {
 	var actor *Actor
-	err := s.view(ctx, func(tx Tx) error {
-		a, err := tx.FindAccount(accountID)
-		if err != nil {
-			return err
-		}
-		if a.Status == AccountSuspended {
-			return &Error{Code: EUNAUTHORIZED, Message: "Account is suspended"}
-		}
-		m, err := tx.FindAccountUser(accountID, u.ID)
-		if ErrorCode(err) == ENOTFOUND {
-			return &Error{Code: EUNAUTHORIZED, Message: "You are not authorized to access this account"}
-		}
-		if err != nil {
-			return err
-		}
-		actor = &Actor{User: u, AccountID: accountID, Role: m.Role}
-		return nil
+	err := s.view(ctx, func(tx Tx) (err error) {
+		actor, err = findMember(tx, u, accountID)
+		return err
 	})
 	return actor, err
+}
+
+func findMember(tx Tx, u *User, accountID int64) (*Actor, error) {
+	a, err := tx.FindAccount(accountID)
+	if err != nil {
+		return nil, err
+	}
+	if a.Status == AccountSuspended {
+		return nil, &Error{Code: EUNAUTHORIZED, Message: "Account is suspended"}
+	}
+	m, err := tx.FindAccountUser(accountID, u.ID)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, &Error{Code: EUNAUTHORIZED, Message: "You are not authorized to access this account"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Actor{User: u, AccountID: accountID, Role: m.Role}, nil
 }
 
 // Profile is a user with their memberships and the accounts they belong to.

@@ -1,5 +1,7 @@
 package chat
 
+import "context"
+
 // ConversationDetail is a conversation with everything its JSON and its
 // webhook payloads show: inbox, contact, assignee, the last message and the
 // unread count.
@@ -10,6 +12,8 @@ type ConversationDetail struct {
 	Contact      *Contact
 	ContactInbox *ContactInbox // nil when the conversation has none
 	Assignee     *User         // nil when unassigned
+	// AssigneeMembership is the assignee's membership of the account.
+	AssigneeMembership *AccountUser
 	// LastMessage is the newest public, non-activity message, or nil.
 	LastMessage *MessageDetail
 	// UnreadCount counts incoming messages the agents have not seen, up to 10.
@@ -29,16 +33,26 @@ const unreadCap = 10
 
 // LoadConversation gathers a conversation's detail in tx.
 func LoadConversation(tx Tx, c *Conversation) (*ConversationDetail, error) {
-	d := &ConversationDetail{Conversation: c}
+	return loadConversation(tx, c, nil, nil)
+}
+
+// loadConversation is LoadConversation reusing an inbox and contact the
+// caller has already read in the same transaction (nil to look them up).
+func loadConversation(tx Tx, c *Conversation, inbox *Inbox, contact *Contact) (*ConversationDetail, error) {
+	d := &ConversationDetail{Conversation: c, Inbox: inbox, Contact: contact}
 	var err error
 	if d.Account, err = tx.FindAccount(c.AccountID); err != nil {
 		return nil, err
 	}
-	if d.Inbox, err = tx.FindInbox(c.AccountID, c.InboxID); err != nil {
-		return nil, err
+	if d.Inbox == nil {
+		if d.Inbox, err = tx.FindInbox(c.AccountID, c.InboxID); err != nil {
+			return nil, err
+		}
 	}
-	if d.Contact, err = tx.FindContact(c.AccountID, c.ContactID); err != nil {
-		return nil, err
+	if d.Contact == nil {
+		if d.Contact, err = tx.FindContact(c.AccountID, c.ContactID); err != nil {
+			return nil, err
+		}
 	}
 	if c.ContactInboxID != 0 {
 		if d.ContactInbox, err = tx.FindContactInbox(c.ContactInboxID); err != nil {
@@ -47,6 +61,10 @@ func LoadConversation(tx Tx, c *Conversation) (*ConversationDetail, error) {
 	}
 	if c.AssigneeID != 0 {
 		d.Assignee, err = tx.FindUser(c.AssigneeID)
+		if err != nil && ErrorCode(err) != ENOTFOUND {
+			return nil, err
+		}
+		d.AssigneeMembership, err = tx.FindAccountUser(c.AccountID, c.AssigneeID)
 		if err != nil && ErrorCode(err) != ENOTFOUND {
 			return nil, err
 		}
@@ -86,4 +104,26 @@ func LoadMessage(tx Tx, m *Message, contact *Contact) (*MessageDetail, error) {
 		return d, nil
 	}
 	return d, err
+}
+
+// LastMessages returns what the API's conversation JSON shows besides the
+// last chat message: the newest message of any kind and the newest
+// non-activity one (private notes included).
+func (s *Service) LastMessages(ctx context.Context, d *ConversationDetail) (last, lastNonActivity *MessageDetail, err error) {
+	err = s.view(ctx, func(tx Tx) error {
+		for _, q := range []struct {
+			activity bool
+			dst      **MessageDetail
+		}{{true, &last}, {false, &lastNonActivity}} {
+			m, err := tx.LastMessage(d.Conversation.ID, true, q.activity)
+			if err != nil || m == nil {
+				return err
+			}
+			if *q.dst, err = LoadMessage(tx, m, d.Contact); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return last, lastNonActivity, err
 }

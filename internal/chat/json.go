@@ -130,3 +130,93 @@ func humanize(attr string) string {
 	}
 	return string(b)
 }
+
+// member is one key of a JSON object, in document order.
+type member struct {
+	key string
+	val json.RawMessage
+}
+
+// members returns an object's keys in document order; nil if obj is not an
+// object.
+func members(obj JSON) []member {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(obj, &m) != nil || m == nil {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	dec.Token() // {
+	var out []member
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		var v json.RawMessage
+		if dec.Decode(&v) != nil {
+			return out
+		}
+		out = append(out, member{key: tok.(string), val: v})
+	}
+	return out
+}
+
+func writeMembers(ms []member) JSON {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, m := range ms {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		k, _ := json.Marshal(m.key)
+		buf.Write(k)
+		buf.WriteByte(':')
+		buf.Write(m.val)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes()
+}
+
+// setKey sets one key of an object kept in insertion order (a json column,
+// not jsonb): an existing key keeps its place, a new one goes last.
+func setKey(obj JSON, key string, value any) JSON {
+	raw, _ := json.Marshal(value)
+	ms := members(obj)
+	for i := range ms {
+		if ms[i].key == key {
+			ms[i].val = raw
+			return writeMembers(ms)
+		}
+	}
+	return writeMembers(append(ms, member{key: key, val: raw}))
+}
+
+// removeKey drops one key of an object kept in insertion order.
+func removeKey(obj JSON, key string) JSON {
+	ms := members(obj)
+	out := ms[:0]
+	for _, m := range ms {
+		if m.key != key {
+			out = append(out, m)
+		}
+	}
+	return writeMembers(out)
+}
+
+// CompactObject checks that raw is a JSON object and compacts it, keeping
+// its key order (for json columns such as content_attributes).
+func CompactObject(attr string, raw []byte) (JSON, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return EmptyObject, nil
+	}
+	var m map[string]json.RawMessage
+	if raw[0] != '{' || json.Unmarshal(raw, &m) != nil {
+		return nil, Invalid([]string{attr}, humanize(attr)+" must be an object")
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, Invalid([]string{attr}, humanize(attr)+" is not valid JSON")
+	}
+	return buf.Bytes(), nil
+}

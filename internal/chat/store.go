@@ -95,6 +95,9 @@ type Tx interface {
 	UpdateMessage(m *Message) error
 	// LastChatMessage returns the newest public, non-activity message, or nil.
 	LastChatMessage(conversationID int64) (*Message, error)
+	// LastMessage returns the newest message, private notes and activity
+	// messages included as asked, or nil.
+	LastMessage(conversationID int64, withPrivate, withActivity bool) (*Message, error)
 	// CountIncomingSince counts incoming messages created after t (all when
 	// t is zero), stopping at limit.
 	CountIncomingSince(conversationID int64, t time.Time, limit int) (int, error)

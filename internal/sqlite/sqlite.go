@@ -81,7 +81,7 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 		}
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	write, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=synchronous("+sync+")")
+	write, err := openDB(base + "&_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")")
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 		write.Close()
 		return nil, err
 	}
-	read, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	read, err := openDB(base + "&_pragma=query_only(1)")
 	if err != nil {
 		write.Close()
 		return nil, err
@@ -110,7 +110,15 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 	read.SetMaxIdleConns(n)
 	read.SetConnMaxIdleTime(0)
 	read.SetConnMaxLifetime(0)
-	return sqlstore.New(sqlstore.Options{Read: read, Write: write, GroupCommit: true, Dialect: Dialect{}})
+	return sqlstore.New(sqlstore.Options{Read: read, Write: write, GroupCommit: true, IgnoreCancel: true, Dialect: Dialect{}})
+}
+
+func openDB(dsn string) (*sql.DB, error) {
+	c, err := newCachingConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(c), nil
 }
 
 // Migrate applies the pending migrations.

@@ -77,9 +77,21 @@ func (tx *Tx) UpdateMessage(m *chat.Message) error {
 }
 
 func (tx *Tx) LastChatMessage(conversationID int64) (*chat.Message, error) {
+	return tx.LastMessage(conversationID, false, false)
+}
+
+func (tx *Tx) LastMessage(conversationID int64, withPrivate, withActivity bool) (*chat.Message, error) {
+	where := `conversation_id = ?`
+	args := []any{conversationID}
+	if !withActivity {
+		where += ` AND message_type <> 'activity'`
+	}
+	if !withPrivate {
+		where += ` AND private = ?`
+		args = append(args, false)
+	}
 	var m chat.Message
-	row := tx.q.QueryRowContext(tx.ctx, tx.d.Rebind(`SELECT `+messageCols+` FROM messages
-		WHERE conversation_id = ? AND message_type <> 'activity' AND private = ? ORDER BY id DESC LIMIT 1`), conversationID, false)
+	row := tx.q.QueryRowContext(tx.ctx, tx.d.Rebind(`SELECT `+messageCols+` FROM messages WHERE `+where+` ORDER BY id DESC LIMIT 1`), args...)
 	if err := scanMessage(row, &m); err != nil {
 		if err == sql.ErrNoRows {
 			return nil, nil
@@ -91,7 +103,7 @@ func (tx *Tx) LastChatMessage(conversationID int64) (*chat.Message, error) {
 
 func (tx *Tx) CountIncomingSince(conversationID int64, t time.Time, limit int) (int, error) {
 	var n int
-	err := tx.get(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation_id = ? AND message_type = 'incoming' AND created_at > ? ORDER BY id DESC LIMIT ?) x`,
+	err := tx.get(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation_id = ? AND message_type = 'incoming' AND created_at > ? LIMIT ?) x`,
 		[]any{conversationID, ts0(t), limit}, &n)
 	return n, err
 }

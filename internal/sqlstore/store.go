@@ -39,6 +39,10 @@ type Options struct {
 	// MaxBatch caps the Updates committed together. Defaults to 128.
 	MaxBatch int
 	Dialect  Dialect
+	// IgnoreCancel runs statements without the caller's cancellation. For
+	// an embedded database a statement is microseconds of CPU, and watching
+	// a context costs the driver a goroutine per statement.
+	IgnoreCancel bool
 }
 
 // Store is a chat.Store on a SQL database.
@@ -82,7 +86,14 @@ func (s *Store) Close() error {
 
 // View runs fn in a read transaction.
 func (s *Store) View(ctx context.Context, fn func(chat.Tx) error) error {
-	sqlTx, err := s.opt.Read.BeginTx(ctx, nil)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	bctx := ctx
+	if s.opt.IgnoreCancel {
+		bctx = context.WithoutCancel(ctx)
+	}
+	sqlTx, err := s.opt.Read.BeginTx(bctx, nil)
 	if err != nil {
 		return chat.Internal(fmt.Errorf("begin read: %w", err))
 	}
@@ -129,6 +140,9 @@ func runGuarded(tx *Tx, fn func(chat.Tx) error) (err error) {
 }
 
 func (s *Store) newTx(ctx context.Context, q querier, write bool) *Tx {
+	if s.opt.IgnoreCancel {
+		ctx = context.WithoutCancel(ctx)
+	}
 	return &Tx{ctx: ctx, q: q, d: s.opt.Dialect, write: write}
 }
 

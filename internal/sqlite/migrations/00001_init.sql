@@ -193,6 +193,7 @@ CREATE TABLE messages (
   sentiment TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX messages_conversation_idx ON messages (conversation_id, id);
+CREATE INDEX messages_conversation_type_idx ON messages (conversation_id, message_type, created_at);
 CREATE INDEX messages_source_idx ON messages (source_id);
 
 -- The outbox: one row per event, written in the transaction of its change.

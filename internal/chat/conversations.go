@@ -1,0 +1,418 @@
+package chat
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ConversationInput creates a conversation.
+type ConversationInput struct {
+	InboxID              int64
+	ContactID            int64
+	SourceID             string
+	AdditionalAttributes JSON
+	CustomAttributes     JSON
+	Status               string
+	AssigneeID           int64
+	SnoozedUntil         time.Time
+	// Message, when set, is the conversation's first message.
+	Message *MessageInput
+}
+
+// saveConversation writes after (the changed copy of before), stamping
+// updated_at, and raises the events Chatwoot raises for such a change:
+// conversation_status_changed when the status moved and
+// conversation_updated when a watched attribute did.
+func (o *op) saveConversation(before, after *Conversation) error {
+	if len(conversationChanges(before, after)) == 0 {
+		return nil
+	}
+	after.UpdatedAt = o.now
+	if err := o.tx.UpdateConversation(after); err != nil {
+		return err
+	}
+	changes := conversationChanges(before, after)
+	ev := Event{AccountID: after.AccountID, InboxID: after.InboxID, ConversationID: after.ID, Changes: changes}
+	if before.Status != after.Status {
+		ev.Name = EventConversationStatusChanged
+		o.emit(ev)
+	}
+	if triggersConversationUpdated(changes) {
+		ev.Name = EventConversationUpdated
+		o.emit(ev)
+	}
+	return nil
+}
+
+// findConversation loads a conversation of the actor's account by display id.
+func findConversation(tx Tx, a *Actor, displayID int64) (*Conversation, error) {
+	return tx.FindConversation(a.AccountID, displayID)
+}
+
+// Conversation returns a conversation's detail.
+func (s *Service) Conversation(ctx context.Context, a *Actor, displayID int64) (*ConversationDetail, error) {
+	var d *ConversationDetail
+	err := s.view(ctx, func(tx Tx) error {
+		c, err := findConversation(tx, a, displayID)
+		if err != nil {
+			return err
+		}
+		d, err = LoadConversation(tx, c)
+		return err
+	})
+	return d, err
+}
+
+// ConversationPage is a page of conversations with the list's counts.
+type ConversationPage struct {
+	Counts        ConversationCounts
+	Conversations []*ConversationDetail
+}
+
+// Conversations lists conversations; the counts ignore the assignee filter,
+// as Chatwoot's tabs do.
+func (s *Service) Conversations(ctx context.Context, a *Actor, f ConversationFilter) (*ConversationPage, error) {
+	f.AccountID, f.UserID = a.AccountID, a.User.ID
+	if f.Status != "" && f.Status != "all" && !slices.Contains(Statuses, f.Status) {
+		return nil, Invalid([]string{"status"}, "Status is not included in the list")
+	}
+	p := &ConversationPage{}
+	err := s.view(ctx, func(tx Tx) error {
+		var err error
+		if p.Counts, err = tx.CountConversations(f); err != nil {
+			return err
+		}
+		list, err := tx.ListConversations(f)
+		if err != nil {
+			return err
+		}
+		for i := range list {
+			d, err := LoadConversation(tx, &list[i])
+			if err != nil {
+				return err
+			}
+			p.Conversations = append(p.Conversations, d)
+		}
+		return nil
+	})
+	return p, err
+}
+
+// CreateConversation starts a conversation for a contact in an inbox, found
+// by contact_id + inbox_id or by an existing contact inbox's source_id.
+func (s *Service) CreateConversation(ctx context.Context, a *Actor, in ConversationInput) (*ConversationDetail, error) {
+	var d *ConversationDetail
+	err := s.update(ctx, func(o *op) error {
+		ci, inbox, contact, err := s.resolveContactInbox(o, a, in)
+		if err != nil {
+			return err
+		}
+		c, err := s.newConversation(o, a, in, ci, inbox, contact)
+		if err != nil {
+			return err
+		}
+		if in.Message != nil {
+			if _, err := s.addMessage(o, a, c, inbox, contact, *in.Message); err != nil {
+				return err
+			}
+		}
+		d, err = LoadConversation(o.tx, c)
+		return err
+	})
+	return d, err
+}
+
+func (s *Service) resolveContactInbox(o *op, a *Actor, in ConversationInput) (*ContactInbox, *Inbox, *Contact, error) {
+	if in.ContactID != 0 && in.InboxID != 0 {
+		contact, err := o.tx.FindContact(a.AccountID, in.ContactID)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		inbox, err := o.tx.FindInbox(a.AccountID, in.InboxID)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		ci, err := s.linkContact(o, contact, inbox, in.SourceID)
+		return ci, inbox, contact, err
+	}
+	if in.SourceID == "" {
+		return nil, nil, nil, NotFound()
+	}
+	// Chatwoot looks the source id up in every inbox; Parley stays inside
+	// the caller's account.
+	inboxes, err := o.tx.ListInboxes(a.AccountID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for i := range inboxes {
+		if in.InboxID != 0 && inboxes[i].ID != in.InboxID {
+			continue
+		}
+		ci, err := o.tx.FindContactInboxBySource(inboxes[i].ID, in.SourceID)
+		if ErrorCode(err) == ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		contact, err := o.tx.FindContact(a.AccountID, ci.ContactID)
+		return ci, &inboxes[i], contact, err
+	}
+	return nil, nil, nil, NotFound()
+}
+
+func (s *Service) newConversation(o *op, a *Actor, in ConversationInput, ci *ContactInbox, inbox *Inbox, contact *Contact) (*Conversation, error) {
+	if inbox.LockToSingleConversation {
+		last, err := o.tx.ListConversations(ConversationFilter{AccountID: a.AccountID, ContactID: contact.ID, InboxID: inbox.ID, Status: "all", Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(last) > 0 {
+			return &last[0], nil
+		}
+	}
+	c := &Conversation{
+		AccountID: a.AccountID, InboxID: inbox.ID, Status: StatusOpen, ContactID: contact.ID, ContactInboxID: ci.ID,
+		UUID: NewUUID(), CreatedAt: o.now, UpdatedAt: o.now, LastActivityAt: o.now, WaitingSince: o.now,
+		AdditionalAttributes: EmptyObject, CustomAttributes: EmptyObject, Labels: []string{},
+	}
+	if contact.Blocked {
+		c.Status = StatusResolved
+	}
+	var v Validation
+	if in.Status != "" {
+		if !slices.Contains(Statuses, in.Status) {
+			v.Add("status", "Status is not included in the list")
+		}
+		c.Status = in.Status
+	}
+	if c.Status == StatusSnoozed {
+		c.SnoozedUntil = in.SnoozedUntil
+	}
+	for _, attr := range []struct {
+		name string
+		in   JSON
+		dst  *JSON
+	}{{"additional_attributes", in.AdditionalAttributes, &c.AdditionalAttributes}, {"custom_attributes", in.CustomAttributes, &c.CustomAttributes}} {
+		if attr.in != nil {
+			obj, err := CanonicalObject(attr.name, attr.in)
+			if err != nil {
+				return nil, err
+			}
+			*attr.dst = obj
+		}
+	}
+	if in.AssigneeID != 0 {
+		if _, err := assignable(o.tx, a.AccountID, in.AssigneeID); err != nil {
+			return nil, err
+		}
+		c.AssigneeID = in.AssigneeID
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var err error
+	if c.DisplayID, err = o.tx.NextDisplayID(a.AccountID); err != nil {
+		return nil, err
+	}
+	if err := o.tx.CreateConversation(c); err != nil {
+		return nil, err
+	}
+	o.emit(Event{Name: EventConversationCreated, AccountID: c.AccountID, InboxID: c.InboxID, ConversationID: c.ID})
+	return c, nil
+}
+
+// assignable returns the user with id if they are an agent of the account.
+func assignable(tx Tx, accountID, userID int64) (*User, error) {
+	if _, err := tx.FindAccountUser(accountID, userID); err != nil {
+		if ErrorCode(err) == ENOTFOUND {
+			return nil, Invalid([]string{"assignee_id"}, "Assignee must be an agent of this account")
+		}
+		return nil, err
+	}
+	return tx.FindUser(userID)
+}
+
+// changeConversation runs fn on a copy of a conversation and saves it.
+func (s *Service) changeConversation(ctx context.Context, a *Actor, displayID int64, fn func(o *op, before, after *Conversation) error) (*Conversation, error) {
+	var out *Conversation
+	err := s.update(ctx, func(o *op) error {
+		before, err := findConversation(o.tx, a, displayID)
+		if err != nil {
+			return err
+		}
+		after := *before
+		after.Labels = slices.Clone(before.Labels)
+		if err := fn(o, before, &after); err != nil {
+			return err
+		}
+		out = &after
+		return o.saveConversation(before, &after)
+	})
+	return out, err
+}
+
+// ToggleStatus sets the status, or without one toggles open and resolved
+// (pending and snoozed go to open). snoozedUntil applies to snoozed only.
+func (s *Service) ToggleStatus(ctx context.Context, a *Actor, displayID int64, status string, snoozedUntil time.Time) (*Conversation, error) {
+	if status != "" && !slices.Contains(Statuses, status) {
+		return nil, Invalid([]string{"status"}, "Status is not included in the list")
+	}
+	return s.changeConversation(ctx, a, displayID, func(o *op, before, after *Conversation) error {
+		switch {
+		case status != "":
+			after.Status = status
+		case before.Status == StatusOpen:
+			after.Status = StatusResolved
+		default:
+			after.Status = StatusOpen
+		}
+		after.SnoozedUntil = time.Time{}
+		if after.Status == StatusSnoozed {
+			after.SnoozedUntil = snoozedUntil
+		}
+		if after.Status != before.Status {
+			return o.addActivity(after, statusActivity(after.Status, a.User.AvailableName()))
+		}
+		return nil
+	})
+}
+
+// SetPriority sets the priority; "" removes it.
+func (s *Service) SetPriority(ctx context.Context, a *Actor, displayID int64, priority string) (*Conversation, error) {
+	if priority != "" && !slices.Contains(Priorities, priority) {
+		return nil, Invalid([]string{"priority"}, "Priority is not included in the list")
+	}
+	return s.changeConversation(ctx, a, displayID, func(o *op, before, after *Conversation) error {
+		after.Priority = priority
+		if before.Priority != priority {
+			return o.addActivity(after, priorityActivity(before.Priority, priority, a.User.AvailableName()))
+		}
+		return nil
+	})
+}
+
+// Assign gives the conversation to an agent of the account; 0 unassigns.
+// It returns the new assignee and their membership (nil when unassigned).
+func (s *Service) Assign(ctx context.Context, a *Actor, displayID, assigneeID int64) (*Agent, error) {
+	var agent *Agent
+	_, err := s.changeConversation(ctx, a, displayID, func(o *op, before, after *Conversation) error {
+		var assignee *User
+		if assigneeID != 0 {
+			u, err := assignable(o.tx, a.AccountID, assigneeID)
+			if err != nil {
+				return err
+			}
+			m, err := o.tx.FindAccountUser(a.AccountID, assigneeID)
+			if err != nil {
+				return err
+			}
+			assignee, agent = u, &Agent{User: *u, Membership: *m}
+		}
+		after.AssigneeID = assigneeID
+		if before.AssigneeID != assigneeID {
+			return o.addActivity(after, assigneeActivity(a.User, assignee))
+		}
+		return nil
+	})
+	return agent, err
+}
+
+// SetCustomAttributes replaces the conversation's custom attributes.
+func (s *Service) SetCustomAttributes(ctx context.Context, a *Actor, displayID int64, attrs JSON) (*Conversation, error) {
+	obj, err := CanonicalObject("custom_attributes", attrs)
+	if err != nil {
+		return nil, err
+	}
+	return s.changeConversation(ctx, a, displayID, func(o *op, before, after *Conversation) error {
+		after.CustomAttributes = obj
+		return nil
+	})
+}
+
+// labelFormat is Chatwoot's rule for label titles.
+var labelFormat = regexp.MustCompile(`^[\p{L}\p{N}_-]+$`)
+
+// SetLabels replaces the conversation's labels. Labels are lower-cased and
+// de-duplicated, keeping their order.
+func (s *Service) SetLabels(ctx context.Context, a *Actor, displayID int64, labels []string) ([]string, error) {
+	clean := []string{}
+	for _, l := range labels {
+		l = strings.ToLower(strings.TrimSpace(l))
+		if l == "" || slices.Contains(clean, l) {
+			continue
+		}
+		if !labelFormat.MatchString(l) || len(l) > 255 {
+			return nil, Invalid([]string{"labels"}, "Labels may contain only letters, numbers, hyphens and underscores")
+		}
+		clean = append(clean, l)
+	}
+	c, err := s.changeConversation(ctx, a, displayID, func(o *op, before, after *Conversation) error {
+		// Keep labels that stay in their old order, then the new ones.
+		next := []string{}
+		for _, l := range before.Labels {
+			if slices.Contains(clean, l) {
+				next = append(next, l)
+			}
+		}
+		for _, l := range clean {
+			if !slices.Contains(next, l) {
+				next = append(next, l)
+			}
+		}
+		after.Labels = next
+		for _, text := range labelActivities(before.Labels, next, a.User.AvailableName()) {
+			if err := o.addActivity(after, text); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c.Labels, nil
+}
+
+// MarkSeen records that the agent has seen the conversation. Like Chatwoot's
+// update_columns, it changes neither updated_at nor fires an event.
+func (s *Service) MarkSeen(ctx context.Context, a *Actor, displayID int64) (*ConversationDetail, error) {
+	var d *ConversationDetail
+	err := s.update(ctx, func(o *op) error {
+		c, err := findConversation(o.tx, a, displayID)
+		if err != nil {
+			return err
+		}
+		c.AgentLastSeenAt = o.now
+		if c.AssigneeID == a.User.ID {
+			c.AssigneeLastSeenAt = o.now
+		}
+		if err := o.tx.UpdateConversation(c); err != nil {
+			return err
+		}
+		d, err = LoadConversation(o.tx, c)
+		return err
+	})
+	return d, err
+}
+
+// Typing reports an agent typing in a conversation: typing_on or
+// typing_off. It changes nothing but is delivered like any event.
+func (s *Service) Typing(ctx context.Context, a *Actor, displayID int64, on, private bool) error {
+	return s.update(ctx, func(o *op) error {
+		c, err := findConversation(o.tx, a, displayID)
+		if err != nil {
+			return err
+		}
+		name := EventConversationTypingOff
+		if on {
+			name = EventConversationTypingOn
+		}
+		o.emit(Event{Name: name, AccountID: c.AccountID, InboxID: c.InboxID, ConversationID: c.ID,
+			ActorType: SenderUser, ActorID: a.User.ID, IsPrivate: private})
+		return nil
+	})
+}
