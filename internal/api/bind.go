@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/chat"
 )
@@ -48,6 +49,13 @@ func readParams(r *http.Request, wrapper string) (map[string]json.RawMessage, er
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return out, nil
+	}
+	if !utf8.Valid(body) {
+		// encoding/json turns invalid UTF-8 in strings into U+FFFD, but
+		// fields kept as raw JSON (custom attributes, echo_id) would keep
+		// the bytes and be stored and echoed as invalid JSON text. Outside
+		// strings they are a syntax error either way.
+		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "json") && body[0] != '{' {
 		if strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
@@ -97,19 +105,19 @@ func formParams(out map[string]json.RawMessage, body []byte, wrapper string) (ma
 
 // decodeParams sets the fields of the struct dst from params by their json
 // tags, one field at a time so that an error names its attribute. Keys that
-// match no field are ignored, as Rails' strong parameters drop them.
+// match no field are ignored, as Rails' strong parameters drop them. Fields
+// are read in declaration order, so that the messages of a failure come in
+// the same order every time (a map's order is random).
 func decodeParams(params map[string]json.RawMessage, dst any) error {
 	v := reflect.ValueOf(dst).Elem()
-	fields := jsonFields(v.Type())
 	var bad chat.Validation
-	for key, raw := range params {
-		idx, ok := fields[key]
+	for _, f := range jsonFields(v.Type()) {
+		raw, ok := params[f.name]
 		if !ok {
 			continue
 		}
-		f := v.Field(idx)
-		if err := json.Unmarshal(raw, f.Addr().Interface()); err != nil {
-			bad.Add(key, humanName(key)+" "+describeDecodeError(err))
+		if err := json.Unmarshal(raw, v.Field(f.index).Addr().Interface()); err != nil {
+			bad.Add(f.name, humanName(f.name)+" "+describeDecodeError(err))
 		}
 	}
 	return bad.Err()
@@ -137,21 +145,30 @@ func describeDecodeError(err error) string {
 	return "is invalid"
 }
 
-var fieldCache sync.Map // reflect.Type -> map[string]int
+var fieldCache sync.Map // reflect.Type -> []jsonField
 
-func jsonFields(t reflect.Type) map[string]int {
+// jsonField is a struct field a request parameter can set.
+type jsonField struct {
+	name  string
+	index int
+}
+
+func jsonFields(t reflect.Type) []jsonField {
 	if m, ok := fieldCache.Load(t); ok {
-		return m.(map[string]int)
+		return m.([]jsonField)
 	}
-	m := map[string]int{}
+	var out []jsonField
 	for i := 0; i < t.NumField(); i++ {
+		if !t.Field(i).IsExported() {
+			continue
+		}
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 		if name != "" && name != "-" {
-			m[name] = i
+			out = append(out, jsonField{name, i})
 		}
 	}
-	fieldCache.Store(t, m)
-	return m
+	fieldCache.Store(t, out)
+	return out
 }
 
 // humanName turns "phone_number" into "Phone number", as Rails messages do.

@@ -60,7 +60,7 @@ func (s *Server) contactWithInboxes(c *call, contact *chat.Contact, cis []chat.C
 		if err != nil {
 			return j, err
 		}
-		list = append(list, contactInboxJSON{SourceID: ci.SourceID, Inbox: newInboxJSON(in, c.actor.IsAdmin())})
+		list = append(list, contactInboxJSON{SourceID: ci.SourceID, Inbox: newInboxJSON(in, c.actor.IsAdmin(), c.baseURL())})
 	}
 	j.ContactInboxes = &list
 	return j, nil
@@ -299,5 +299,5 @@ func (s *Server) createContactInbox(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return contactInboxJSON{SourceID: ci.SourceID, Inbox: newInboxJSON(in, c.actor.IsAdmin())}, nil
+	return contactInboxJSON{SourceID: ci.SourceID, Inbox: newInboxJSON(in, c.actor.IsAdmin(), c.baseURL())}, nil
 }

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"net/http"
 
 	"github.com/parleyhq/parley/internal/chat"
@@ -22,6 +24,9 @@ var statusOf = map[string]int{
 	chat.EINTERNAL:        http.StatusInternalServerError,
 }
 
+// statusClientClosed is nginx's code for a request the client abandoned.
+const statusClientClosed = 499
+
 // validationError is Chatwoot's 422 envelope.
 type validationError struct {
 	Message    string   `json:"message"`
@@ -37,6 +42,13 @@ type plainError struct {
 // envelopes: 422 {"message", "attributes"}, otherwise {"error"}. Internal
 // errors never show their cause.
 func errorBody(err error) (int, any) {
+	switch {
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads this answer.
+		return statusClientClosed, plainError{Error: "Client closed request"}
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable, plainError{Error: "The request took too long"}
+	}
 	e := chat.AsError(err)
 	status, ok := statusOf[e.Code]
 	if !ok {

@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/internal/event"
 )
 
 // The OpenAPI 3.1 document is generated from the route table and the Go
@@ -54,115 +58,197 @@ func (o *ordered) MarshalJSON() ([]byte, error) {
 }
 
 // schemaBuilder turns Go types into JSON Schemas, naming each struct once
-// under components/schemas.
+// under components/schemas. Response schemas list the fields that are always
+// present (those without omitempty) as required; request schemas require
+// nothing, since every request field is optional and read leniently.
 type schemaBuilder struct {
 	components *ordered
+	names      map[schemaKey]string // the component name of each struct
+	taken      map[string]schemaKey // who holds each component name
+}
+
+type schemaKey struct {
+	t        reflect.Type
+	response bool
+}
+
+func newSchemaBuilder() *schemaBuilder {
+	return &schemaBuilder{components: obj(), names: map[schemaKey]string{}, taken: map[string]schemaKey{}}
 }
 
 var (
-	typeInt    = reflect.TypeOf(Int(0))
-	typeBool   = reflect.TypeOf(Bool(false))
-	typeStr    = reflect.TypeOf(Str(""))
-	typeObject = reflect.TypeOf(Object(nil))
-	typeTime   = reflect.TypeOf(Time{})
-	typeRaw    = reflect.TypeOf(json.RawMessage(nil))
+	typeInt        = reflect.TypeOf(Int(0))
+	typeBool       = reflect.TypeOf(Bool(false))
+	typeStr        = reflect.TypeOf(Str(""))
+	typeObject     = reflect.TypeOf(Object(nil))
+	typeTime       = reflect.TypeOf(Time{})
+	typeAttributes = reflect.TypeOf(Attributes(nil))
+	typeRaw        = reflect.TypeOf(json.RawMessage(nil))
+	typeRubyFloat  = reflect.TypeOf(event.RubyFloat{})
+	typeStdTime    = reflect.TypeOf(time.Time{})
+	typeMarshaler  = reflect.TypeOf((*json.Marshaler)(nil)).Elem()
 )
 
-var optName = regexp.MustCompile(`^Opt\[`)
+// isOpt reports whether t is an instance of Opt[T].
+func isOpt(t reflect.Type) bool {
+	return t.Kind() == reflect.Struct && t.PkgPath() == typeInt.PkgPath() && strings.HasPrefix(t.Name(), "Opt[")
+}
 
-func (b *schemaBuilder) schema(t reflect.Type) any {
+// schema returns the schema of t; response says whether t is written by the
+// server (true) or read from a request (false).
+func (b *schemaBuilder) schema(t reflect.Type, response bool) any {
 	switch t {
 	case typeInt:
-		return obj("type", "integer")
+		return obj("type", "integer", "description", "an integer, also accepted as a numeric string")
 	case typeBool:
-		return obj("type", "boolean")
+		return obj("type", "boolean", "description", "also accepted as \"true\"/\"false\" or 1/0")
 	case typeStr:
 		return obj("type", "string")
 	case typeObject:
 		return obj("type", "object")
+	case typeAttributes:
+		return obj("type", []string{"object", "string"}, "description", "a JSON object, or a string holding one")
 	case typeTime:
-		return obj("type", []string{"string", "integer"}, "description", "ISO 8601 time or Unix seconds")
+		return obj("type", []string{"string", "number"}, "description", "ISO 8601 time or Unix seconds")
 	case typeRaw:
 		return obj()
+	case typeRubyFloat:
+		return obj("type", "number", "description", "Unix seconds with microseconds")
+	case typeStdTime:
+		return obj("type", "string", "format", "date-time")
 	}
-	if t.Kind() == reflect.Struct && optName.MatchString(t.Name()) {
-		inner := b.schema(t.Field(2).Type)
+	if isOpt(t) {
+		inner := b.schema(t.Field(2).Type, response)
 		return obj("anyOf", []any{inner, obj("type", "null")})
+	}
+	if t.Kind() != reflect.Interface && (t.Implements(typeMarshaler) || reflect.PointerTo(t).Implements(typeMarshaler)) {
+		// Its JSON is whatever its MarshalJSON writes, not its Go shape:
+		// promise nothing rather than something wrong.
+		return obj()
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
-		return obj("anyOf", []any{b.schema(t.Elem()), obj("type", "null")})
-	case reflect.Slice:
-		return obj("type", "array", "items", b.schema(t.Elem()))
+		return obj("anyOf", []any{b.schema(t.Elem(), response), obj("type", "null")})
+	case reflect.Slice, reflect.Array:
+		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+			return obj("type", "string", "contentEncoding", "base64") // encoding/json's []byte
+		}
+		return obj("type", "array", "items", b.schema(t.Elem(), response))
 	case reflect.Map:
-		return obj("type", "object", "additionalProperties", b.schema(t.Elem()))
+		return obj("type", "object", "additionalProperties", b.schema(t.Elem(), response))
 	case reflect.String:
 		return obj("type", "string")
 	case reflect.Bool:
 		return obj("type", "boolean")
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint32, reflect.Uint64:
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return obj("type", "integer")
 	case reflect.Float32, reflect.Float64:
 		return obj("type", "number")
 	case reflect.Interface:
 		return obj()
 	case reflect.Struct:
-		name := t.Name()
-		if name == "" {
-			return b.structSchema(t)
+		if t.Name() == "" {
+			return b.structSchema(t, response)
 		}
-		if _, done := b.components.vals[name]; !done {
+		key := schemaKey{t, response}
+		name, done := b.names[key]
+		if !done {
+			name = b.componentName(key)
+			b.names[key] = name
 			b.components.set(name, nil) // placeholder for recursive types
-			b.components.set(name, b.structSchema(t))
+			b.components.set(name, b.structSchema(t, response))
 		}
 		return obj("$ref", "#/components/schemas/"+name)
 	}
 	return obj()
 }
 
-func (b *schemaBuilder) structSchema(t reflect.Type) *ordered {
+// componentName is the struct's Go name, qualified when another type (or
+// the same type read as a request) already holds it.
+func (b *schemaBuilder) componentName(key schemaKey) string {
+	t := key.t
+	pkg := t.PkgPath()[strings.LastIndex(t.PkgPath(), "/")+1:]
+	candidates := []string{t.Name(), pkg + "." + t.Name()}
+	if !key.response {
+		candidates = []string{t.Name(), t.Name() + "Input", pkg + "." + t.Name() + "Input"}
+	}
+	for _, name := range candidates {
+		if _, taken := b.taken[name]; !taken {
+			b.taken[name] = key
+			return name
+		}
+	}
+	panic("openapi: no free component name for " + t.String())
+}
+
+func (b *schemaBuilder) structSchema(t reflect.Type, response bool) *ordered {
 	props := obj()
+	var required []string
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
 		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" {
+		if name == "-" && opts == "" {
 			continue
 		}
 		if f.Anonymous && name == "" {
-			embedded := b.structSchema(f.Type)
-			for _, k := range embedded.vals["properties"].(*ordered).keys {
-				props.set(k, embedded.vals["properties"].(*ordered).vals[k])
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
 			}
+			if ft.Kind() == reflect.Struct {
+				embedded := b.structSchema(ft, response)
+				eprops := embedded.vals["properties"].(*ordered)
+				for _, k := range eprops.keys {
+					props.set(k, eprops.vals[k])
+				}
+				if req, ok := embedded.vals["required"].([]string); ok && f.Type.Kind() != reflect.Pointer {
+					// (A nil embedded pointer leaves its fields out.)
+					required = append(required, req...)
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
 			continue
 		}
 		if name == "" {
 			name = f.Name
 		}
-		s := b.schema(f.Type)
+		s := b.schema(f.Type, response)
 		if doc := f.Tag.Get("doc"); doc != "" {
 			if o, ok := s.(*ordered); ok && o.vals["$ref"] == nil {
 				o.set("description", doc)
 			}
 		}
-		_ = opts
 		props.set(name, s)
+		if response && !slices.Contains(strings.Split(opts, ","), "omitempty") && !slices.Contains(strings.Split(opts, ","), "omitzero") {
+			required = append(required, name)
+		}
 	}
-	return obj("type", "object", "properties", props)
+	out := obj("type", "object", "properties", props)
+	if len(required) > 0 {
+		out.set("required", required)
+	}
+	return out
 }
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 
 func (s *Server) buildOpenAPI() []byte {
-	b := &schemaBuilder{components: obj()}
+	b := newSchemaBuilder()
 	paths := obj()
+	var tags []any
+	seenTag := map[string]bool{}
 	for _, rt := range s.routes {
 		item, _ := paths.vals[rt.Path].(*ordered)
 		if item == nil {
 			item = obj()
 			paths.set(rt.Path, item)
+		}
+		if !seenTag[rt.Tag] {
+			seenTag[rt.Tag] = true
+			tags = append(tags, obj("name", rt.Tag))
 		}
 		op := obj("summary", rt.Summary, "tags", []string{rt.Tag},
 			"operationId", strings.ToLower(rt.Method)+strings.NewReplacer("/", "_", "{", "", "}", "").Replace(rt.Path))
@@ -171,7 +257,12 @@ func (s *Server) buildOpenAPI() []byte {
 			params = append(params, obj("name", m[1], "in", "path", "required", true, "schema", obj("type", "integer")))
 		}
 		for _, q := range rt.Query {
-			params = append(params, obj("name", q.Name, "in", "query", "schema", obj("type", q.Type), "description", q.Description))
+			schema := obj("type", q.Type)
+			if strings.HasSuffix(q.Name, "[]") {
+				// Rails' array parameter: labels[]=a&labels[]=b.
+				schema = obj("type", "array", "items", schema)
+			}
+			params = append(params, obj("name", q.Name, "in", "query", "schema", schema, "description", q.Description))
 		}
 		if len(params) > 0 {
 			op.set("parameters", params)
@@ -188,14 +279,27 @@ func (s *Server) buildOpenAPI() []byte {
 			op.set("description", "Administrators of the account only.")
 		}
 		if rt.Body != nil {
-			op.set("requestBody", obj("content", obj("application/json", obj("schema", b.schema(reflect.TypeOf(rt.Body))))))
+			schema := b.schema(reflect.TypeOf(rt.Body), false)
+			content := obj("application/json", obj("schema", schema))
+			if rt.Wrapper != "" {
+				// Rails' ParamsWrapper: the same keys, wrapped or not.
+				content = obj("application/json", obj("schema", obj("anyOf", []any{schema,
+					obj("type", "object", "properties", obj(rt.Wrapper, schema), "required", []string{rt.Wrapper})})))
+			}
+			op.set("requestBody", obj("content", content))
 		}
 		responses := obj()
 		ok := obj("description", "Success")
-		if rt.Reply != nil {
-			ok.set("content", obj("application/json", obj("schema", b.schema(reflect.TypeOf(rt.Reply)))))
+		switch {
+		case rt.Reply != nil:
+			ok.set("content", obj("application/json", obj("schema", b.schema(reflect.TypeOf(rt.Reply), true))))
+		case rt.Path == "/openapi.json":
+			ok.set("content", obj("application/json", obj("schema", obj("type", "object"))))
 		}
 		responses.set("200", ok)
+		if rt.Body != nil {
+			responses.set("400", obj("$ref", "#/components/responses/BadRequest"))
+		}
 		if rt.Auth != authPublic {
 			responses.set("401", obj("$ref", "#/components/responses/Unauthorized"))
 		}
@@ -203,16 +307,25 @@ func (s *Server) buildOpenAPI() []byte {
 			responses.set("404", obj("$ref", "#/components/responses/NotFound"))
 		}
 		if rt.Body != nil {
+			responses.set("413", obj("$ref", "#/components/responses/TooLarge"))
+			responses.set("415", obj("$ref", "#/components/responses/UnsupportedMediaType"))
+		}
+		if rt.Body != nil || len(rt.Query) > 0 {
 			responses.set("422", obj("$ref", "#/components/responses/Invalid"))
 		}
+		responses.set("default", obj("$ref", "#/components/responses/Error"))
 		op.set("responses", responses)
 		item.set(strings.ToLower(rt.Method), op)
 	}
 	errSchema := obj("type", "object", "properties", obj("error", obj("type", "string")), "required", []string{"error"})
+	errContent := obj("application/json", obj("schema", errSchema))
+	validationSchema := obj("type", "object", "properties", obj("message", obj("type", "string"), "attributes", obj("type", "array", "items", obj("type", "string"))),
+		"required", []string{"message", "attributes"})
 	doc := obj(
 		"openapi", "3.1.0",
 		"info", obj("title", "Parley API", "version", s.version,
 			"description", "Chatwoot-compatible Application and Platform APIs served by Parley. Request bodies are accepted wrapped ({\"contact\": {...}}) or unwrapped."),
+		"tags", tags,
 		"paths", paths,
 		"components", obj(
 			"schemas", b.components,
@@ -221,11 +334,14 @@ func (s *Server) buildOpenAPI() []byte {
 				"platformToken", obj("type", "apiKey", "in", "header", "name", "api_access_token", "description", "PARLEY_PLATFORM_TOKEN"),
 			),
 			"responses", obj(
-				"Unauthorized", obj("description", "Missing or invalid token, or not allowed", "content", obj("application/json", obj("schema", errSchema))),
-				"NotFound", obj("description", "Resource could not be found", "content", obj("application/json", obj("schema", errSchema))),
-				"Invalid", obj("description", "Validation failed", "content", obj("application/json", obj("schema",
-					obj("type", "object", "properties", obj("message", obj("type", "string"), "attributes", obj("type", "array", "items", obj("type", "string"))),
-						"required", []string{"message", "attributes"})))),
+				"BadRequest", obj("description", "The request body is not a JSON object or form", "content", errContent),
+				"Unauthorized", obj("description", "Missing or invalid token, or not allowed", "content", errContent),
+				"NotFound", obj("description", "Resource could not be found", "content", errContent),
+				"TooLarge", obj("description", "The request body is larger than 1 MiB", "content", errContent),
+				"UnsupportedMediaType", obj("description", "The request body is neither JSON nor a form", "content", errContent),
+				"Invalid", obj("description", "Validation failed: {\"message\", \"attributes\"}, or {\"error\"} where Chatwoot answers so (message create, contact search)",
+					"content", obj("application/json", obj("schema", obj("anyOf", []any{validationSchema, errSchema})))),
+				"Error", obj("description", "Any other error (403, 500, 503)", "content", errContent),
 			),
 		),
 	)

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -84,11 +85,16 @@ func (v *Bool) UnmarshalJSON(b []byte) error {
 }
 
 // Str is a string that also accepts a number or boolean (kept as written).
+// null, as encoding/json's convention has it, changes nothing: in a list
+// (labels: [null]) it reads as "", not as the text "null".
 type Str string
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (v *Str) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -120,6 +126,22 @@ func (o *Object) UnmarshalJSON(b []byte) error {
 // Time is a time given as an ISO 8601 string or as Unix seconds.
 type Time time.Time
 
+// Unix seconds of 0001-01-01 and 9999-12-31T23:59:59Z: the years an ISO
+// 8601 time can write, and the database can store.
+const (
+	minUnixSeconds = -62135596800
+	maxUnixSeconds = 253402300799
+)
+
+// unixTime converts Unix seconds (fractional: microseconds are kept) to a
+// time; NaN, infinities and times outside years 1 to 9999 are invalid.
+func unixTime(f float64) (Time, error) {
+	if math.IsNaN(f) || f < minUnixSeconds || f > maxUnixSeconds {
+		return Time{}, &fieldError{msg: "must be a time"}
+	}
+	return Time(time.UnixMicro(int64(math.Round(f * 1e6))).UTC()), nil
+}
+
 // UnmarshalJSON implements json.Unmarshaler.
 func (t *Time) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
@@ -128,20 +150,33 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		if err != nil {
 			return &fieldError{msg: "must be a time"}
 		}
-		*t = Time(time.UnixMicro(int64(f * 1e6)).UTC())
+		v, err := unixTime(f)
+		if err != nil {
+			return err
+		}
+		*t = v
 		return nil
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return err
 	}
+	s = strings.TrimSpace(s)
 	if v, err := strconv.ParseFloat(s, 64); err == nil {
-		*t = Time(time.UnixMicro(int64(v * 1e6)).UTC())
+		tv, err := unixTime(v)
+		if err != nil {
+			return err
+		}
+		*t = tv
 		return nil
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04:05 MST", "2006-01-02"} {
 		if v, err := time.Parse(layout, s); err == nil {
-			*t = Time(v.UTC())
+			if v = v.UTC(); v.Year() < 1 || v.Year() > 9999 {
+				// A zone offset can push 0001-01-01 or 9999-12-31 out.
+				return &fieldError{msg: "must be a time"}
+			}
+			*t = Time(v)
 			return nil
 		}
 	}

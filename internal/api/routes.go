@@ -49,10 +49,12 @@ func (s *Server) routeTable() []route {
 		{Method: "POST", Path: plat + "/accounts", Auth: authPlatform, Tag: "Platform", Summary: "Create an account", Wrapper: "account", Body: accountBody{}, Reply: accountJSON{}, Handle: s.platformCreateAccount},
 		{Method: "GET", Path: plat + "/accounts/{id}", Auth: authPlatform, Tag: "Platform", Summary: "Show an account", Reply: accountJSON{}, Handle: s.platformShowAccount},
 		{Method: "PATCH", Path: plat + "/accounts/{id}", Auth: authPlatform, Tag: "Platform", Summary: "Update an account", Wrapper: "account", Body: accountBody{}, Reply: accountJSON{}, Handle: s.platformUpdateAccount},
+		{Method: "PUT", Path: plat + "/accounts/{id}", Auth: authPlatform, Tag: "Platform", Summary: "Update an account", Wrapper: "account", Body: accountBody{}, Reply: accountJSON{}, Handle: s.platformUpdateAccount},
 		{Method: "DELETE", Path: plat + "/accounts/{id}", Auth: authPlatform, Tag: "Platform", Summary: "Delete an account and everything in it", Handle: s.platformDeleteAccount},
 		{Method: "POST", Path: plat + "/users", Auth: authPlatform, Tag: "Platform", Summary: "Create a user (returns its access_token)", Wrapper: "user", Body: userBody{}, Reply: platformUserJSON{}, Handle: s.platformCreateUser},
 		{Method: "GET", Path: plat + "/users/{id}", Auth: authPlatform, Tag: "Platform", Summary: "Show a user", Reply: platformUserJSON{}, Handle: s.platformShowUser},
 		{Method: "PATCH", Path: plat + "/users/{id}", Auth: authPlatform, Tag: "Platform", Summary: "Update a user", Wrapper: "user", Body: userBody{}, Reply: platformUserJSON{}, Handle: s.platformUpdateUser},
+		{Method: "PUT", Path: plat + "/users/{id}", Auth: authPlatform, Tag: "Platform", Summary: "Update a user", Wrapper: "user", Body: userBody{}, Reply: platformUserJSON{}, Handle: s.platformUpdateUser},
 		{Method: "DELETE", Path: plat + "/users/{id}", Auth: authPlatform, Tag: "Platform", Summary: "Delete a user", Handle: s.platformDeleteUser},
 		{Method: "POST", Path: plat + "/accounts/{id}/account_users", Auth: authPlatform, Tag: "Platform", Summary: "Add a user to an account", Wrapper: "account_user", Body: accountUserBody{}, Reply: accountUserJSON{}, Handle: s.platformCreateAccountUser},
 		{Method: "GET", Path: plat + "/accounts/{id}/account_users", Auth: authPlatform, Tag: "Platform", Summary: "List an account's users", Reply: []accountUserJSON{}, Handle: s.platformListAccountUsers},
@@ -64,6 +66,7 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: acct + "/agents", Auth: authAccount, Tag: "Agents", Summary: "List agents", Reply: []agentJSON{}, Handle: s.listAgents},
 		{Method: "POST", Path: acct + "/agents", Auth: authAdmin, Tag: "Agents", Summary: "Add an agent", Wrapper: "agent", Body: agentBody{}, Reply: agentJSON{}, Handle: s.createAgent},
 		{Method: "PATCH", Path: acct + "/agents/{id}", Auth: authAdmin, Tag: "Agents", Summary: "Update an agent", Wrapper: "agent", Body: agentBody{}, Reply: agentJSON{}, Handle: s.updateAgent},
+		{Method: "PUT", Path: acct + "/agents/{id}", Auth: authAdmin, Tag: "Agents", Summary: "Update an agent", Wrapper: "agent", Body: agentBody{}, Reply: agentJSON{}, Handle: s.updateAgent},
 		{Method: "DELETE", Path: acct + "/agents/{id}", Auth: authAdmin, Tag: "Agents", Summary: "Remove an agent", Handle: s.deleteAgent},
 
 		// Inboxes.
@@ -71,7 +74,8 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: acct + "/inboxes/{id}", Auth: authAccount, Tag: "Inboxes", Summary: "Show an inbox", Reply: inboxJSON{}, Handle: s.showInbox},
 		{Method: "POST", Path: acct + "/inboxes", Auth: authAdmin, Tag: "Inboxes", Summary: "Create an inbox (channel api or web_widget)", Wrapper: "inbox", Body: inboxBody{}, Reply: inboxJSON{}, Handle: s.createInbox},
 		{Method: "PATCH", Path: acct + "/inboxes/{id}", Auth: authAdmin, Tag: "Inboxes", Summary: "Update an inbox", Wrapper: "inbox", Body: inboxBody{}, Reply: inboxJSON{}, Handle: s.updateInbox},
-		{Method: "DELETE", Path: acct + "/inboxes/{id}", Auth: authAdmin, Tag: "Inboxes", Summary: "Delete an inbox with its conversations", Handle: s.deleteInbox},
+		{Method: "PUT", Path: acct + "/inboxes/{id}", Auth: authAdmin, Tag: "Inboxes", Summary: "Update an inbox", Wrapper: "inbox", Body: inboxBody{}, Reply: inboxJSON{}, Handle: s.updateInbox},
+		{Method: "DELETE", Path: acct + "/inboxes/{id}", Auth: authAdmin, Tag: "Inboxes", Summary: "Delete an inbox with its conversations", Reply: inboxDeleted{}, Handle: s.deleteInbox},
 
 		// Contacts.
 		{Method: "GET", Path: acct + "/contacts", Auth: authAccount, Tag: "Contacts", Summary: "List contacts", Reply: contactList{}, Query: contactListQuery, Handle: s.listContacts},
@@ -90,11 +94,11 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: conv, Auth: authAccount, Tag: "Conversations", Summary: "Show a conversation", Reply: conversationJSON{}, Handle: s.showConversation},
 		{Method: "POST", Path: conv + "/toggle_status", Auth: authAccount, Tag: "Conversations", Summary: "Change or toggle the status", Wrapper: "conversation", Body: toggleStatusBody{}, Reply: toggleStatusReply{}, Handle: s.toggleStatus},
 		{Method: "POST", Path: conv + "/toggle_priority", Auth: authAccount, Tag: "Conversations", Summary: "Set the priority", Wrapper: "conversation", Body: togglePriorityBody{}, Handle: s.togglePriority},
-		{Method: "POST", Path: conv + "/assignments", Auth: authAccount, Tag: "Conversations", Summary: "Assign to an agent (null unassigns)", Wrapper: "assignment", Body: assignmentBody{}, Reply: agentJSON{}, Handle: s.assignConversation},
+		{Method: "POST", Path: conv + "/assignments", Auth: authAccount, Tag: "Conversations", Summary: "Assign to an agent (null unassigns)", Wrapper: "assignment", Body: assignmentBody{}, Reply: (*agentJSON)(nil), Handle: s.assignConversation},
 		{Method: "POST", Path: conv + "/custom_attributes", Auth: authAccount, Tag: "Conversations", Summary: "Set custom attributes", Wrapper: "conversation", Body: customAttributesBody{}, Reply: customAttributesReply{}, Handle: s.setConversationCustomAttributes},
 		{Method: "GET", Path: conv + "/labels", Auth: authAccount, Tag: "Conversations", Summary: "List labels", Reply: labelsReply{}, Handle: s.listLabels},
 		{Method: "POST", Path: conv + "/labels", Auth: authAccount, Tag: "Conversations", Summary: "Replace labels", Wrapper: "label", Body: labelsBody{}, Reply: labelsReply{}, Handle: s.setLabels},
-		{Method: "POST", Path: conv + "/update_last_seen", Auth: authAccount, Tag: "Conversations", Summary: "Mark as seen by the agent", Handle: s.updateLastSeen},
+		{Method: "POST", Path: conv + "/update_last_seen", Auth: authAccount, Tag: "Conversations", Summary: "Mark as seen by the agent", Reply: conversationJSON{}, Handle: s.updateLastSeen},
 		{Method: "POST", Path: conv + "/toggle_typing_status", Auth: authAccount, Tag: "Conversations", Summary: "Agent typing on or off", Wrapper: "conversation", Body: typingBody{}, Handle: s.toggleTyping},
 
 		// Messages.

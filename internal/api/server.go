@@ -71,7 +71,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		level := slog.LevelDebug
-		if sw.status >= 500 {
+		if sw.status >= 500 && sw.status != statusClientClosed {
 			level = slog.LevelWarn
 		}
 		// The path only: query strings can carry tokens.
@@ -128,7 +128,7 @@ func (s *Server) handler(rt route) http.Handler {
 
 func (s *Server) fail(c *call, err error) {
 	status, body := errorBody(err)
-	if status >= 500 {
+	if status >= 500 && status != statusClientClosed {
 		s.log.Error("request failed", "method", c.r.Method, "path", c.r.URL.Path, "error", err)
 	}
 	writeJSON(c.w, status, body)
@@ -141,7 +141,8 @@ func (s *Server) authorize(c *call, a authKind) error {
 	case authPlatform:
 		token := c.r.Header.Get("api_access_token")
 		if s.platformToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.platformToken)) != 1 {
-			return &chat.Error{Code: chat.EUNAUTHENTICATED, Message: "Invalid Access Token"}
+			// Chatwoot's PlatformController spells it this way.
+			return &chat.Error{Code: chat.EUNAUTHENTICATED, Message: "Invalid access_token"}
 		}
 		return nil
 	}

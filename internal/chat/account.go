@@ -11,8 +11,12 @@ type Account struct {
 	SupportEmail     string
 	Status           string // "active" or "suspended"
 	CustomAttributes JSON
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// Features holds the enabled feature flags as {"name": true}.
+	Features JSON
+	// Limits is the Platform API's free-form limits object.
+	Limits    JSON
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Account statuses.
@@ -31,8 +35,10 @@ type User struct {
 	AccessToken      string
 	AvatarURL        string
 	CustomAttributes JSON
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// PubsubToken names the user's realtime channel; it never changes.
+	PubsubToken string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // AvailableName is the name Chatwoot shows for a user: the display name when
@@ -65,6 +71,7 @@ type AccountUser struct {
 	Role         string
 	Availability string
 	AutoOffline  bool
+	InviterID    int64 // the user who added the member; 0 when none
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

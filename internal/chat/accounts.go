@@ -2,18 +2,23 @@ package chat
 
 import (
 	"context"
-	"net/mail"
 	"strings"
 )
 
 // AccountInput holds the writable fields of an account; nil means unchanged.
 type AccountInput struct {
-	Name             *string
-	Locale           *string
-	Domain           *string
-	SupportEmail     *string
-	Status           *string
+	Name         *string
+	Locale       *string
+	Domain       *string
+	SupportEmail *string
+	Status       *string
+	// CustomAttributes and Limits replace the stored objects, as the
+	// Platform API's assign_attributes does.
 	CustomAttributes JSON
+	Limits           JSON
+	// Features enables (true) or disables (false) the named feature flags;
+	// flags not named keep their state.
+	Features map[string]bool
 }
 
 func (in *AccountInput) apply(a *Account) error {
@@ -42,19 +47,45 @@ func (in *AccountInput) apply(a *Account) error {
 		}
 		a.Status = *in.Status
 	}
-	if in.CustomAttributes != nil {
-		obj, err := CanonicalObject("custom_attributes", in.CustomAttributes)
+	for _, attr := range []struct {
+		name string
+		in   JSON
+		dst  *JSON
+	}{{"custom_attributes", in.CustomAttributes, &a.CustomAttributes}, {"limits", in.Limits, &a.Limits}} {
+		if attr.in == nil {
+			continue
+		}
+		obj, err := CanonicalObject(attr.name, attr.in)
 		if err != nil {
 			return err
 		}
-		a.CustomAttributes = MergeObjects(a.CustomAttributes, obj)
+		*attr.dst = obj
+	}
+	if len(in.Features) > 0 {
+		a.Features = setFeatures(a.Features, in.Features)
 	}
 	return v.Err()
 }
 
+// setFeatures returns the enabled-flags object with the changes applied.
+func setFeatures(enabled JSON, changes map[string]bool) JSON {
+	var m map[string]any
+	if err := decodeNumber(enabled, &m); err != nil || m == nil {
+		m = map[string]any{}
+	}
+	for name, on := range changes {
+		if on {
+			m[name] = true
+		} else {
+			delete(m, name)
+		}
+	}
+	return MarshalJSONB(m)
+}
+
 // CreateAccount creates an account (Platform API).
 func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (*Account, error) {
-	a := &Account{Locale: "en", Status: AccountActive, CustomAttributes: EmptyObject}
+	a := &Account{Locale: "en", Status: AccountActive, CustomAttributes: EmptyObject, Features: EmptyObject, Limits: EmptyObject}
 	if err := in.apply(a); err != nil {
 		return nil, err
 	}
@@ -94,156 +125,6 @@ func (s *Service) UpdateAccount(ctx context.Context, id int64, in AccountInput) 
 // DeleteAccount removes an account and everything in it.
 func (s *Service) DeleteAccount(ctx context.Context, id int64) error {
 	return s.update(ctx, func(o *op) error { return o.tx.DeleteAccount(id) })
-}
-
-// UserInput holds the writable fields of a user; nil means unchanged.
-type UserInput struct {
-	Name             *string
-	DisplayName      *string
-	Email            *string
-	AvatarURL        *string
-	CustomAttributes JSON
-}
-
-func (in *UserInput) apply(u *User) error {
-	var v Validation
-	if in.Name != nil {
-		u.Name = strings.TrimSpace(*in.Name)
-	}
-	if in.DisplayName != nil {
-		u.DisplayName = strings.TrimSpace(*in.DisplayName)
-	}
-	if in.Email != nil {
-		u.Email = strings.ToLower(strings.TrimSpace(*in.Email))
-	}
-	if in.AvatarURL != nil {
-		u.AvatarURL = *in.AvatarURL
-	}
-	if u.Name == "" {
-		v.Add("name", "Name can't be blank")
-	}
-	if u.Email == "" {
-		v.Add("email", "Email can't be blank")
-	} else if !ValidEmail(u.Email) {
-		v.Add("email", "Email is invalid")
-	}
-	if in.CustomAttributes != nil {
-		obj, err := CanonicalObject("custom_attributes", in.CustomAttributes)
-		if err != nil {
-			return err
-		}
-		u.CustomAttributes = MergeObjects(u.CustomAttributes, obj)
-	}
-	return v.Err()
-}
-
-// ValidEmail reports whether s is a plain address ("name@host").
-func ValidEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && strings.Contains(s[strings.IndexByte(s, '@'):], ".")
-}
-
-// CreateUser creates a user with a fresh access token (Platform API).
-func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
-	u := &User{CustomAttributes: EmptyObject, AccessToken: SecureToken(24)}
-	if err := in.apply(u); err != nil {
-		return nil, err
-	}
-	err := s.update(ctx, func(o *op) error {
-		u.CreatedAt, u.UpdatedAt = o.now, o.now
-		return o.tx.CreateUser(u)
-	})
-	return u, err
-}
-
-// User returns a user.
-func (s *Service) User(ctx context.Context, id int64) (*User, error) {
-	var u *User
-	err := s.view(ctx, func(tx Tx) (err error) {
-		u, err = tx.FindUser(id)
-		return err
-	})
-	return u, err
-}
-
-// UpdateUser changes a user (Platform API and profile).
-func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*User, error) {
-	var u *User
-	err := s.update(ctx, func(o *op) (err error) {
-		if u, err = o.tx.FindUser(id); err != nil {
-			return err
-		}
-		if err := in.apply(u); err != nil {
-			return err
-		}
-		u.UpdatedAt = o.now
-		return o.tx.UpdateUser(u)
-	})
-	return u, err
-}
-
-// DeleteUser removes a user and their memberships.
-func (s *Service) DeleteUser(ctx context.Context, id int64) error {
-	return s.update(ctx, func(o *op) error { return o.tx.DeleteUser(id) })
-}
-
-// AddAccountUser makes a user a member of an account, or changes the role of
-// an existing member (Platform API).
-func (s *Service) AddAccountUser(ctx context.Context, accountID, userID int64, role string) (*AccountUser, error) {
-	if role == "" {
-		role = RoleAgent
-	}
-	if role != RoleAgent && role != RoleAdministrator {
-		return nil, Invalid([]string{"role"}, "Role is not included in the list")
-	}
-	var m *AccountUser
-	err := s.update(ctx, func(o *op) (err error) {
-		if _, err := o.tx.FindAccount(accountID); err != nil {
-			return err
-		}
-		if _, err := o.tx.FindUser(userID); err != nil {
-			return Invalid([]string{"user"}, "User must exist")
-		}
-		m, err = o.tx.FindAccountUser(accountID, userID)
-		switch {
-		case err == nil:
-			m.Role, m.UpdatedAt = role, o.now
-			return o.tx.UpdateAccountUser(m)
-		case ErrorCode(err) == ENOTFOUND:
-			m = &AccountUser{AccountID: accountID, UserID: userID, Role: role, Availability: AvailabilityOnline,
-				AutoOffline: true, CreatedAt: o.now, UpdatedAt: o.now}
-			return o.tx.CreateAccountUser(m)
-		default:
-			return err
-		}
-	})
-	return m, err
-}
-
-// AccountUsers lists the memberships of an account (Platform API).
-func (s *Service) AccountUsers(ctx context.Context, accountID int64) ([]AccountUser, error) {
-	var list []AccountUser
-	err := s.view(ctx, func(tx Tx) error {
-		if _, err := tx.FindAccount(accountID); err != nil {
-			return err
-		}
-		agents, err := tx.ListAgents(accountID)
-		for _, a := range agents {
-			list = append(list, a.Membership)
-		}
-		return err
-	})
-	return list, err
-}
-
-// RemoveAccountUser ends a user's membership of an account (Platform API).
-func (s *Service) RemoveAccountUser(ctx context.Context, accountID, userID int64) error {
-	return s.update(ctx, func(o *op) error {
-		if _, err := o.tx.FindAccount(accountID); err != nil {
-			return err
-		}
-		return o.tx.DeleteAccountUser(accountID, userID)
-	})
 }
 
 // Authenticate returns the user an access token belongs to, or an
@@ -313,32 +194,6 @@ func findMember(tx Tx, u *User, accountID int64) (*Actor, error) {
 		return nil, err
 	}
 	return &Actor{User: u, AccountID: accountID, Role: m.Role}, nil
-}
-
-// Profile is a user with their memberships and the accounts they belong to.
-type Profile struct {
-	User        *User
-	Memberships []AccountUser
-	Accounts    []Account
-}
-
-// Profile returns the signed-in user's profile.
-func (s *Service) Profile(ctx context.Context, u *User) (*Profile, error) {
-	p := &Profile{User: u}
-	err := s.view(ctx, func(tx Tx) (err error) {
-		if p.Memberships, err = tx.ListMemberships(u.ID); err != nil {
-			return err
-		}
-		for _, m := range p.Memberships {
-			a, err := tx.FindAccount(m.AccountID)
-			if err != nil {
-				return err
-			}
-			p.Accounts = append(p.Accounts, *a)
-		}
-		return nil
-	})
-	return p, err
 }
 
 // Bootstrap prepares an empty database: account 1 ("Default") and an

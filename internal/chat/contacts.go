@@ -69,13 +69,15 @@ func (in *ContactInput) apply(c *Contact) error {
 	return v.Err()
 }
 
-// checkContactUnique reports taken emails and identifiers as Chatwoot's
-// validations do, before the unique index would.
+// checkContactUnique reports taken emails, identifiers and phone numbers as
+// Chatwoot's validations do, before a unique index would (phone numbers
+// have none: Chatwoot only validates them).
 func checkContactUnique(tx Tx, c *Contact) error {
 	var v Validation
 	for _, col := range []struct{ name, value, msg string }{
 		{"email", c.Email, "Email has already been taken"},
 		{"identifier", c.Identifier, "Identifier has already been taken"},
+		{"phone_number", c.PhoneNumber, "Phone number has already been taken"},
 	} {
 		if col.value == "" {
 			continue
@@ -238,13 +240,9 @@ func (s *Service) CreateContactInbox(ctx context.Context, a *Actor, contactID, i
 		if err != nil {
 			return err
 		}
-		if inboxID == 0 {
-			return Invalid([]string{"inbox"}, "Inbox must exist")
-		}
+		// Chatwoot looks the inbox up with find(): a missing or unknown
+		// one is not found.
 		if inbox, err = o.tx.FindInbox(a.AccountID, inboxID); err != nil {
-			if ErrorCode(err) == ENOTFOUND {
-				return Invalid([]string{"inbox"}, "Inbox must exist")
-			}
 			return err
 		}
 		if ci, err = s.linkContact(o, c, inbox, sourceID); err != nil {

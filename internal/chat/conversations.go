@@ -34,7 +34,10 @@ func (o *op) saveConversation(before, after *Conversation) error {
 	if err := o.tx.UpdateConversation(after); err != nil {
 		return err
 	}
-	changes := conversationChanges(before, after)
+	// Chatwoot moves last_activity_at with update_columns (every message
+	// does, activity messages included), so it is never among the
+	// changed attributes its events report.
+	changes := slices.DeleteFunc(conversationChanges(before, after), func(c Change) bool { return c.Attr == "last_activity_at" })
 	ev := Event{AccountID: after.AccountID, InboxID: after.InboxID, ConversationID: after.ID, Changes: changes}
 	if before.Status != after.Status {
 		ev.Name = EventConversationStatusChanged
@@ -296,21 +299,27 @@ func (s *Service) SetPriority(ctx context.Context, a *Actor, displayID int64, pr
 }
 
 // Assign gives the conversation to an agent of the account; 0 unassigns.
-// It returns the new assignee and their membership (nil when unassigned).
+// Like Chatwoot's account.users.find_by(id:), an id that is not an agent
+// of the account unassigns too. It returns the new assignee and their
+// membership (nil when unassigned).
 func (s *Service) Assign(ctx context.Context, a *Actor, displayID, assigneeID int64) (*Agent, error) {
 	var agent *Agent
 	_, err := s.changeConversation(ctx, a, displayID, func(o *op, before, after *Conversation) error {
 		var assignee *User
 		if assigneeID != 0 {
-			u, err := assignable(o.tx, a.AccountID, assigneeID)
-			if err != nil {
-				return err
-			}
 			m, err := o.tx.FindAccountUser(a.AccountID, assigneeID)
-			if err != nil {
+			switch {
+			case ErrorCode(err) == ENOTFOUND:
+				assigneeID = 0
+			case err != nil:
 				return err
+			default:
+				u, err := o.tx.FindUser(assigneeID)
+				if err != nil {
+					return err
+				}
+				assignee, agent = u, &Agent{User: *u, Membership: *m}
 			}
-			assignee, agent = u, &Agent{User: *u, Membership: *m}
 		}
 		after.AssigneeID = assigneeID
 		if before.AssigneeID != assigneeID {

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -153,7 +154,9 @@ func (s *Service) Messages(ctx context.Context, a *Actor, displayID int64, befor
 		f := MessageFilter{ConversationID: c.ID, Before: before, After: after, Limit: 20}
 		switch {
 		case before != 0 && after != 0:
-			f.Limit = 1000
+			// Chatwoot's messages_between includes the after id itself
+			// (id >= after), unlike after alone.
+			f.After, f.Limit = after-1, 1000
 		case after != 0:
 			f.Limit = 100
 		}
@@ -174,8 +177,10 @@ func (s *Service) Messages(ctx context.Context, a *Actor, displayID int64, befor
 }
 
 // changeMessage runs fn on a copy of a message and saves it, firing
-// message_updated when something changed.
-func (s *Service) changeMessage(ctx context.Context, a *Actor, displayID, id int64, fn func(inbox *Inbox, m *Message) error) (*MessageDetail, *ConversationDetail, error) {
+// message_updated when something changed. allow, when set, vets the
+// conversation's inbox before the message is looked up (Chatwoot's
+// before_action).
+func (s *Service) changeMessage(ctx context.Context, a *Actor, displayID, id int64, allow func(inbox *Inbox) error, fn func(m *Message) error) (*MessageDetail, *ConversationDetail, error) {
 	var (
 		md *MessageDetail
 		cd *ConversationDetail
@@ -185,16 +190,21 @@ func (s *Service) changeMessage(ctx context.Context, a *Actor, displayID, id int
 		if err != nil {
 			return err
 		}
-		before, err := o.tx.FindMessage(c.ID, id)
-		if err != nil {
-			return err
-		}
 		inbox, err := o.tx.FindInbox(a.AccountID, c.InboxID)
 		if err != nil {
 			return err
 		}
+		if allow != nil {
+			if err := allow(inbox); err != nil {
+				return err
+			}
+		}
+		before, err := o.tx.FindMessage(c.ID, id)
+		if err != nil {
+			return err
+		}
 		after := *before
-		if err := fn(inbox, &after); err != nil {
+		if err := fn(&after); err != nil {
 			return err
 		}
 		if len(messageChanges(before, &after)) > 0 {
@@ -224,18 +234,31 @@ var statusRank = map[string]int{MessageSent: 0, MessageDelivered: 1, MessageRead
 // externalError is kept (in content_attributes) only with failed.
 // Unknown statuses and read→delivered are ignored, as Chatwoot does.
 func (s *Service) SetMessageStatus(ctx context.Context, a *Actor, displayID, id int64, status, externalError string) (*MessageDetail, *ConversationDetail, error) {
-	return s.changeMessage(ctx, a, displayID, id, func(inbox *Inbox, m *Message) error {
+	allow := func(inbox *Inbox) error {
 		if inbox.ChannelType != ChannelAPI {
 			return &Error{Code: EFORBIDDEN, Message: "Message status update is only allowed for API inboxes"}
 		}
+		return nil
+	}
+	return s.changeMessage(ctx, a, displayID, id, allow, func(m *Message) error {
 		if _, ok := statusRank[status]; !ok || (m.Status == MessageRead && status == MessageDelivered) {
 			return nil
 		}
 		m.Status = status
+		// external_error is a store accessor on content_attributes: Rails
+		// writes it only when the value differs from the one read (a
+		// missing key reads as nil), so a cleared error stays as null.
+		var want, cur any
 		if status == MessageFailed && externalError != "" {
-			m.ContentAttributes = setKey(m.ContentAttributes, "external_error", externalError)
-		} else {
-			m.ContentAttributes = removeKey(m.ContentAttributes, "external_error")
+			want = externalError
+		}
+		for _, mb := range members(m.ContentAttributes) {
+			if mb.key == "external_error" {
+				json.Unmarshal(mb.val, &cur)
+			}
+		}
+		if cur != want {
+			m.ContentAttributes = setKey(m.ContentAttributes, "external_error", want)
 		}
 		return nil
 	})
@@ -247,7 +270,7 @@ const deletedContent = "This message was deleted"
 // DeleteMessage blanks a message: its content is replaced and
 // content_attributes becomes {"deleted": true}. The row stays.
 func (s *Service) DeleteMessage(ctx context.Context, a *Actor, displayID, id int64) (*MessageDetail, *ConversationDetail, error) {
-	return s.changeMessage(ctx, a, displayID, id, func(_ *Inbox, m *Message) error {
+	return s.changeMessage(ctx, a, displayID, id, nil, func(m *Message) error {
 		content := deletedContent
 		m.Content, m.ContentType = &content, "text"
 		m.ContentAttributes = JSON(`{"deleted":true}`)

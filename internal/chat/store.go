@@ -44,8 +44,11 @@ type Tx interface {
 	CreateAccountUser(m *AccountUser) error
 	FindAccountUser(accountID, userID int64) (*AccountUser, error)
 	UpdateAccountUser(m *AccountUser) error
+	// DeleteAccountUser ends a membership and unassigns the user's
+	// conversations in that account.
 	DeleteAccountUser(accountID, userID int64) error
-	// ListAgents returns an account's users with their memberships, by id.
+	// ListAgents returns an account's users with their memberships, by
+	// lower(name) then id (Chatwoot's order_by_full_name).
 	ListAgents(accountID int64) ([]Agent, error)
 	// ListMemberships returns a user's memberships, by account id.
 	ListMemberships(userID int64) ([]AccountUser, error)
@@ -53,6 +56,7 @@ type Tx interface {
 	// CreateInbox writes the inbox and its channel, setting both ids.
 	CreateInbox(in *Inbox) error
 	FindInbox(accountID, id int64) (*Inbox, error)
+	// ListInboxes returns an account's inboxes by lower(name) then id.
 	ListInboxes(accountID int64) ([]Inbox, error)
 	UpdateInbox(in *Inbox) error
 	// DeleteInbox removes the inbox with its channel, contact inboxes,

@@ -6,17 +6,18 @@ import (
 	"github.com/parleyhq/parley/internal/chat"
 )
 
-const accountCols = `id, name, locale, domain, support_email, status, custom_attributes, created_at, updated_at`
+const accountCols = `id, name, locale, domain, support_email, status, custom_attributes, features, limits, created_at, updated_at`
 
 func scanAccount(r interface{ Scan(...any) error }, a *chat.Account) error {
 	return r.Scan(&a.ID, &a.Name, &a.Locale, &a.Domain, &a.SupportEmail, &a.Status,
-		js{&a.CustomAttributes}, nt{&a.CreatedAt}, nt{&a.UpdatedAt})
+		js{&a.CustomAttributes}, js{&a.Features}, js{&a.Limits}, nt{&a.CreatedAt}, nt{&a.UpdatedAt})
 }
 
 func (tx *Tx) CreateAccount(a *chat.Account) error {
-	id, err := tx.insert(`INSERT INTO accounts (name, locale, domain, support_email, status, custom_attributes, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.Name, a.Locale, a.Domain, a.SupportEmail, a.Status, jsonText(a.CustomAttributes), tsNotNull(a.CreatedAt), tsNotNull(a.UpdatedAt))
+	id, err := tx.insert(`INSERT INTO accounts (name, locale, domain, support_email, status, custom_attributes, features, limits, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.Name, a.Locale, a.Domain, a.SupportEmail, a.Status, jsonText(a.CustomAttributes), jsonText(a.Features), jsonText(a.Limits),
+		tsNotNull(a.CreatedAt), tsNotNull(a.UpdatedAt))
 	a.ID = id
 	return err
 }
@@ -34,8 +35,10 @@ func (tx *Tx) FindAccount(id int64) (*chat.Account, error) {
 }
 
 func (tx *Tx) UpdateAccount(a *chat.Account) error {
-	_, err := tx.exec(`UPDATE accounts SET name = ?, locale = ?, domain = ?, support_email = ?, status = ?, custom_attributes = ?, updated_at = ? WHERE id = ?`,
-		a.Name, a.Locale, a.Domain, a.SupportEmail, a.Status, jsonText(a.CustomAttributes), tsNotNull(a.UpdatedAt), a.ID)
+	_, err := tx.exec(`UPDATE accounts SET name = ?, locale = ?, domain = ?, support_email = ?, status = ?, custom_attributes = ?,
+		features = ?, limits = ?, updated_at = ? WHERE id = ?`,
+		a.Name, a.Locale, a.Domain, a.SupportEmail, a.Status, jsonText(a.CustomAttributes), jsonText(a.Features), jsonText(a.Limits),
+		tsNotNull(a.UpdatedAt), a.ID)
 	return err
 }
 

@@ -53,6 +53,13 @@ var errClosed = &chat.Error{Code: chat.EUNAVAILABLE, Message: "The server is shu
 
 func (w *batchWriter) do(ctx context.Context, fn func(chat.Tx) error) error {
 	r := &writeReq{ctx: ctx, fn: fn, done: make(chan struct{})}
+	// Checked first: with room in the queue, the select below could pick
+	// the send even after close.
+	select {
+	case <-w.done:
+		return errClosed
+	default:
+	}
 	select {
 	case w.reqs <- r:
 	case <-w.done:
@@ -61,9 +68,28 @@ func (w *batchWriter) do(ctx context.Context, fn func(chat.Tx) error) error {
 		return ctx.Err()
 	}
 	// Once queued the request runs to completion even if ctx ends: the
-	// caller must learn whether its change was committed.
-	<-r.done
-	return r.err
+	// caller must learn whether its change was committed. A request that
+	// slipped into the queue as the writer stopped is never taken.
+	select {
+	case <-r.done:
+	case <-w.stopped:
+		select {
+		case <-r.done:
+		default:
+			return errClosed
+		}
+	}
+	if r.err != nil {
+		return r.err
+	}
+	// AfterCommit functions run here, on the caller's goroutine, not on the
+	// writer's: there a slow one would stall every writer, a panicking one
+	// would kill the process, and one that calls Update would wait forever
+	// for the writer it is running on.
+	for _, f := range r.tx.afterCommit {
+		f()
+	}
+	return nil
 }
 
 func (w *batchWriter) close() {
@@ -134,7 +160,11 @@ func (w *batchWriter) commit(batch []*writeReq) {
 			r.err = chat.Internal(fmt.Errorf("savepoint: %w", err))
 			continue
 		}
-		tx := w.newTx(r.ctx, sqlTx, true)
+		// Statements run without the request's cancellation. SQLite answers
+		// a cancel during a statement with an interrupt, which rolls back
+		// the whole transaction: every other request of the batch would
+		// fail with it. A request that has started finishes.
+		tx := w.newTx(context.WithoutCancel(r.ctx), sqlTx, true)
 		if err := runGuarded(tx, r.fn); err != nil {
 			r.err = err
 			if _, rbErr := sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT req"); rbErr != nil {
@@ -161,13 +191,6 @@ func (w *batchWriter) commit(batch []*writeReq) {
 	if err := sqlTx.Commit(); err != nil {
 		finish(chat.Internal(fmt.Errorf("commit: %w", err)))
 		return
-	}
-	for _, r := range batch {
-		if r.err == nil && r.tx != nil {
-			for _, f := range r.tx.afterCommit {
-				f()
-			}
-		}
 	}
 	finish(nil)
 }

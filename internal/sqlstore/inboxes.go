@@ -107,7 +107,7 @@ func (tx *Tx) FindInbox(accountID, id int64) (*chat.Inbox, error) {
 }
 
 func (tx *Tx) ListInboxes(accountID int64) ([]chat.Inbox, error) {
-	rows, err := tx.query(`SELECT `+inboxCols+inboxFrom+` WHERE i.account_id = ? ORDER BY i.id`, accountID)
+	rows, err := tx.query(`SELECT `+inboxCols+inboxFrom+` WHERE i.account_id = ? ORDER BY lower(i.name), i.id`, accountID)
 	return collect(rows, err, func(r *sql.Rows, in *chat.Inbox) error { return scanInbox(r, in) })
 }
 

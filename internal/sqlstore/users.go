@@ -7,11 +7,20 @@ import (
 	"github.com/parleyhq/parley/internal/chat"
 )
 
-const userCols = `id, name, display_name, email, access_token, avatar_url, custom_attributes, created_at, updated_at`
+const userCols = `id, name, display_name, email, access_token, avatar_url, custom_attributes, pubsub_token, created_at, updated_at`
+
+// userColsOf is userCols for a table alias.
+func userColsOf(alias string) string {
+	return alias + "." + strings.ReplaceAll(userCols, ", ", ", "+alias+".")
+}
 
 func scanUser(r interface{ Scan(...any) error }, u *chat.User) error {
-	return r.Scan(&u.ID, &u.Name, &u.DisplayName, &u.Email, &u.AccessToken, &u.AvatarURL,
-		js{&u.CustomAttributes}, nt{&u.CreatedAt}, nt{&u.UpdatedAt})
+	return r.Scan(userDest(u)...)
+}
+
+func userDest(u *chat.User) []any {
+	return []any{&u.ID, &u.Name, &u.DisplayName, &u.Email, &u.AccessToken, &u.AvatarURL,
+		js{&u.CustomAttributes}, &u.PubsubToken, nt{&u.CreatedAt}, nt{&u.UpdatedAt}}
 }
 
 func (tx *Tx) findUser(where string, arg any) (*chat.User, error) {
@@ -26,10 +35,17 @@ func (tx *Tx) findUser(where string, arg any) (*chat.User, error) {
 	return &u, nil
 }
 
+// CreateUser writes a user. A user without a pubsub token gets one here, so
+// that every way of creating users (fixtures and tools included) keeps the
+// column unique.
 func (tx *Tx) CreateUser(u *chat.User) error {
-	id, err := tx.insert(`INSERT INTO users (name, display_name, email, access_token, avatar_url, custom_attributes, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.Name, u.DisplayName, u.Email, u.AccessToken, u.AvatarURL, jsonText(u.CustomAttributes), tsNotNull(u.CreatedAt), tsNotNull(u.UpdatedAt))
+	if u.PubsubToken == "" {
+		u.PubsubToken = chat.SecureToken(24)
+	}
+	id, err := tx.insert(`INSERT INTO users (name, display_name, email, access_token, avatar_url, custom_attributes, pubsub_token, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.Name, u.DisplayName, u.Email, u.AccessToken, u.AvatarURL, jsonText(u.CustomAttributes), u.PubsubToken,
+		tsNotNull(u.CreatedAt), tsNotNull(u.UpdatedAt))
 	u.ID = id
 	return err
 }
@@ -60,16 +76,21 @@ func (tx *Tx) CountUsers() (int, error) {
 	return n, err
 }
 
-const accountUserCols = `id, account_id, user_id, role, availability, auto_offline, created_at, updated_at`
+const accountUserCols = `id, account_id, user_id, role, availability, auto_offline, inviter_id, created_at, updated_at`
+
+func accountUserDest(m *chat.AccountUser) []any {
+	return []any{&m.ID, &m.AccountID, &m.UserID, &m.Role, &m.Availability, &m.AutoOffline, ni{&m.InviterID},
+		nt{&m.CreatedAt}, nt{&m.UpdatedAt}}
+}
 
 func scanAccountUser(r interface{ Scan(...any) error }, m *chat.AccountUser) error {
-	return r.Scan(&m.ID, &m.AccountID, &m.UserID, &m.Role, &m.Availability, &m.AutoOffline, nt{&m.CreatedAt}, nt{&m.UpdatedAt})
+	return r.Scan(accountUserDest(m)...)
 }
 
 func (tx *Tx) CreateAccountUser(m *chat.AccountUser) error {
-	id, err := tx.insert(`INSERT INTO account_users (account_id, user_id, role, availability, auto_offline, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		m.AccountID, m.UserID, m.Role, m.Availability, m.AutoOffline, tsNotNull(m.CreatedAt), tsNotNull(m.UpdatedAt))
+	id, err := tx.insert(`INSERT INTO account_users (account_id, user_id, role, availability, auto_offline, inviter_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.AccountID, m.UserID, m.Role, m.Availability, m.AutoOffline, nullID(m.InviterID), tsNotNull(m.CreatedAt), tsNotNull(m.UpdatedAt))
 	m.ID = id
 	return err
 }
@@ -92,18 +113,23 @@ func (tx *Tx) UpdateAccountUser(m *chat.AccountUser) error {
 	return err
 }
 
+// DeleteAccountUser ends a membership and, as Chatwoot's Agents::DestroyJob
+// does, unassigns the user's conversations in that account (quietly: no
+// events, like its update_all).
 func (tx *Tx) DeleteAccountUser(accountID, userID int64) error {
-	return tx.deleteOne(`DELETE FROM account_users WHERE account_id = ? AND user_id = ?`, accountID, userID)
+	if err := tx.deleteOne(`DELETE FROM account_users WHERE account_id = ? AND user_id = ?`, accountID, userID); err != nil {
+		return err
+	}
+	_, err := tx.exec(`UPDATE conversations SET assignee_id = NULL WHERE account_id = ? AND assignee_id = ?`, accountID, userID)
+	return err
 }
 
 func (tx *Tx) ListAgents(accountID int64) ([]chat.Agent, error) {
-	rows, err := tx.query(`SELECT u.id, u.name, u.display_name, u.email, u.access_token, u.avatar_url, u.custom_attributes, u.created_at, u.updated_at,
-		m.id, m.account_id, m.user_id, m.role, m.availability, m.auto_offline, m.created_at, m.updated_at
-		FROM account_users m JOIN users u ON u.id = m.user_id WHERE m.account_id = ? ORDER BY u.id`, accountID)
+	rows, err := tx.query(`SELECT `+userColsOf("u")+`, m.id, m.account_id, m.user_id, m.role, m.availability, m.auto_offline,
+		m.inviter_id, m.created_at, m.updated_at
+		FROM account_users m JOIN users u ON u.id = m.user_id WHERE m.account_id = ? ORDER BY lower(u.name), u.id`, accountID)
 	return collect(rows, err, func(r *sql.Rows, a *chat.Agent) error {
-		u, m := &a.User, &a.Membership
-		return r.Scan(&u.ID, &u.Name, &u.DisplayName, &u.Email, &u.AccessToken, &u.AvatarURL, js{&u.CustomAttributes}, nt{&u.CreatedAt}, nt{&u.UpdatedAt},
-			&m.ID, &m.AccountID, &m.UserID, &m.Role, &m.Availability, &m.AutoOffline, nt{&m.CreatedAt}, nt{&m.UpdatedAt})
+		return r.Scan(append(userDest(&a.User), accountUserDest(&a.Membership)...)...)
 	})
 }
 

@@ -1,0 +1,271 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// These tests run the real parley binary as a user would.
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "parley-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "parley")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build failed: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// server is a running parley serve process.
+type server struct {
+	cmd    *exec.Cmd
+	base   string
+	stdout *lockedBuffer
+}
+
+// lockedBuffer collects a process's output; waitFor blocks until some text
+// has arrived (the process writes it asynchronously).
+type lockedBuffer struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{}
+}
+
+func newLockedBuffer() *lockedBuffer { return &lockedBuffer{changed: make(chan struct{}, 1)} }
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n, err := b.buf.Write(p)
+	select {
+	case b.changed <- struct{}{}:
+	default:
+	}
+	return n, err
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *lockedBuffer) waitFor(t *testing.T, substr string) string {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		if s := b.String(); strings.Contains(s, substr) {
+			return s
+		}
+		select {
+		case <-b.changed:
+		case <-timeout:
+			t.Fatalf("no %q in output:\n%s", substr, b.String())
+		}
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// start runs parley serve and waits until it listens.
+func start(t *testing.T, db string, env ...string) *server {
+	t.Helper()
+	addr := freePort(t)
+	cmd := exec.Command(binary, "serve", "-addr", addr, "-db", db)
+	cmd.Env = append(os.Environ(), env...)
+	stdout := newLockedBuffer()
+	cmd.Stdout = stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf("parley serve exited before listening; stdout:\n%s", stdout.String())
+			}
+			if strings.Contains(line, "parley listening") {
+				go func() {
+					for range lines {
+					}
+				}()
+				return &server{cmd: cmd, base: "http://" + addr, stdout: stdout}
+			}
+		case <-timeout:
+			t.Fatal("parley serve did not start in 30 s")
+		}
+	}
+}
+
+func get(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("api_access_token", token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func TestServeFirstStartPrintsTokenOnce(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "parley.db")
+	s := start(t, db)
+	status, body := get(t, s.base+"/healthz", "")
+	if status != 200 || !strings.Contains(body, `"status":"ok"`) {
+		t.Fatalf("healthz: %d %s", status, body)
+	}
+	// The welcome text carries the token and a ready curl line.
+	welcome := s.stdout.waitFor(t, "/api/v1/profile")
+	m := regexp.MustCompile(`curl -H "api_access_token: ([1-9A-HJ-NP-Za-km-z]{24})" (\S+)/api/v1/profile`).FindStringSubmatch(welcome)
+	if m == nil {
+		t.Fatalf("no token and curl line in the welcome text:\n%s", s.stdout.String())
+	}
+	token := m[1]
+	status, body = get(t, s.base+"/api/v1/profile", token)
+	if status != 200 || !strings.Contains(body, `"email":"admin@parley.local"`) {
+		t.Fatalf("profile with the printed token: %d %s", status, body)
+	}
+	s.stop(t)
+
+	// A second start on the same database prints no token and keeps it.
+	s2 := start(t, db)
+	if status, _ := get(t, s2.base+"/api/v1/profile", token); status != 200 {
+		t.Fatalf("token no longer works after restart: %d", status)
+	}
+	s2.stop(t)
+	if strings.Contains(s2.stdout.String(), token) {
+		t.Fatal("the token was printed again on the second start")
+	}
+}
+
+// stop interrupts the server and waits until it exits and its output is in.
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	s.cmd.Process.Signal(syscall.SIGINT)
+	if err := s.cmd.Wait(); err != nil {
+		t.Fatalf("parley serve did not exit cleanly on SIGINT: %v", err)
+	}
+}
+
+func TestServeAdminTokenFromEnv(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "parley.db")
+	s := start(t, db, "PARLEY_ADMIN_TOKEN=my-script-token")
+	if status, body := get(t, s.base+"/api/v1/profile", "my-script-token"); status != 200 {
+		t.Fatalf("profile: %d %s", status, body)
+	}
+	if status, body := get(t, s.base+"/api/v1/profile", "wrong"); status != 401 || body != `{"error":"Invalid Access Token"}` {
+		t.Fatalf("wrong token: %d %s", status, body)
+	}
+	s.stop(t)
+	out := s.stdout.String()
+	if !strings.Contains(out, "Parley is ready") || strings.Contains(out, "my-script-token") {
+		t.Fatalf("want the welcome text without the token from the environment:\n%s", out)
+	}
+}
+
+func TestServeGracefulShutdownFinishesInFlightRequest(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "parley.db")
+	s := start(t, db, "PARLEY_ADMIN_TOKEN=tok")
+	// Send a request whose body is still on its way when Ctrl-C arrives.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"name":"Graceful","email":"graceful@example.com"}`
+	fmt.Fprintf(conn, "POST /api/v1/accounts/1/contacts HTTP/1.1\r\nHost: x\r\napi_access_token: tok\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
+	fmt.Fprint(conn, body[:10])
+	// Wait until the server has read the headers: a second request on
+	// another connection proves the server is serving.
+	if status, _ := get(t, s.base+"/healthz", ""); status != 200 {
+		t.Fatal("server not serving")
+	}
+	s.cmd.Process.Signal(syscall.SIGINT)
+	fmt.Fprint(conn, body[10:])
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("in-flight request lost at shutdown: %v", err)
+	}
+	if res.StatusCode != 200 {
+		b, _ := io.ReadAll(res.Body)
+		t.Fatalf("in-flight request: %d %s", res.StatusCode, b)
+	}
+	if err := s.cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+}
+
+func TestServeHelpListsConfiguration(t *testing.T) {
+	out, _ := exec.Command(binary, "serve", "-h").CombinedOutput()
+	for _, want := range []string{"-addr", "PARLEY_ADDR", "-db", "PARLEY_DATABASE_URL", "PARLEY_ADMIN_TOKEN",
+		"PARLEY_PLATFORM_TOKEN", "PARLEY_SQLITE_SYNCHRONOUS", "PARLEY_LOG_LEVEL", "PARLEY_SHUTDOWN_TIMEOUT"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("parley serve -h does not mention %s:\n%s", want, out)
+		}
+	}
+}
+
+func TestServeRefusesPostgresForNow(t *testing.T) {
+	cmd := exec.Command(binary, "serve", "-db", "postgres://localhost/test")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "not supported yet") {
+		t.Fatalf("want a clear refusal, got %v:\n%s", err, out)
+	}
+}
+
+func TestMigrateCommand(t *testing.T) {
+	db := "sqlite://" + filepath.Join(t.TempDir(), "sub", "m.db")
+	out, err := exec.Command(binary, "migrate", "-db", db).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "up to date") {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+}
