@@ -89,7 +89,7 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (*Account,
 	if err := in.apply(a); err != nil {
 		return nil, err
 	}
-	err := s.update(ctx, func(o *op) error {
+	err := s.updateAuth(ctx, func(o *op) error {
 		a.CreatedAt, a.UpdatedAt = o.now, o.now
 		return o.tx.CreateAccount(a)
 	})
@@ -109,7 +109,7 @@ func (s *Service) Account(ctx context.Context, id int64) (*Account, error) {
 // UpdateAccount changes an account (Platform API).
 func (s *Service) UpdateAccount(ctx context.Context, id int64, in AccountInput) (*Account, error) {
 	var a *Account
-	err := s.update(ctx, func(o *op) (err error) {
+	err := s.updateAuth(ctx, func(o *op) (err error) {
 		if a, err = o.tx.FindAccount(id); err != nil {
 			return err
 		}
@@ -124,7 +124,7 @@ func (s *Service) UpdateAccount(ctx context.Context, id int64, in AccountInput) 
 
 // DeleteAccount removes an account and everything in it.
 func (s *Service) DeleteAccount(ctx context.Context, id int64) error {
-	return s.update(ctx, func(o *op) error { return o.tx.DeleteAccount(id) })
+	return s.updateAuth(ctx, func(o *op) error { return o.tx.DeleteAccount(id) })
 }
 
 // Authenticate returns the user an access token belongs to, or an
@@ -145,12 +145,17 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 }
 
 // Actor authenticates a token and resolves the user's membership of an
-// account in one read: the work every account-scoped request starts with.
+// account: the work every account-scoped request starts with. Answers are
+// cached briefly (see authCache).
 func (s *Service) Actor(ctx context.Context, token string, accountID int64) (*Actor, error) {
 	invalid := &Error{Code: EUNAUTHENTICATED, Message: "Invalid Access Token"}
 	if token == "" {
 		return nil, invalid
 	}
+	if a := s.auth.get(token, accountID); a != nil {
+		return a, nil
+	}
+	gen := s.auth.generation()
 	var actor *Actor
 	err := s.view(ctx, func(tx Tx) error {
 		u, err := tx.FindUserByToken(token)
@@ -163,7 +168,11 @@ func (s *Service) Actor(ctx context.Context, token string, accountID int64) (*Ac
 		actor, err = findMember(tx, u, accountID)
 		return err
 	})
-	return actor, err
+	if err != nil {
+		return nil, err
+	}
+	s.auth.put(token, accountID, actor, gen)
+	return actor, nil
 }
 
 // Member returns the actor for a user acting in an account. A missing
@@ -208,7 +217,7 @@ func (s *Service) Bootstrap(ctx context.Context, adminToken, adminEmail string) 
 		admin   *User
 		created bool
 	)
-	err := s.update(ctx, func(o *op) error {
+	err := s.updateAuth(ctx, func(o *op) error {
 		n, err := o.tx.CountUsers()
 		if err != nil {
 			return err

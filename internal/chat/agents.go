@@ -81,7 +81,7 @@ func (s *Service) CreateAgent(ctx context.Context, a *Actor, in AgentInput) (*Ag
 		return nil, err
 	}
 	var agent *Agent
-	err := s.update(ctx, func(o *op) error {
+	err := s.updateAuth(ctx, func(o *op) error {
 		u, err := findUserByEmail(o.tx, in.Email)
 		switch {
 		case err != nil:
@@ -121,7 +121,7 @@ func (s *Service) UpdateAgent(ctx context.Context, a *Actor, userID int64, in Ag
 		return nil, err
 	}
 	var agent *Agent
-	err := s.update(ctx, func(o *op) error {
+	err := s.updateAuth(ctx, func(o *op) error {
 		m, err := o.tx.FindAccountUser(a.AccountID, userID)
 		if err != nil {
 			return err
@@ -165,7 +165,7 @@ func (s *Service) DeleteAgent(ctx context.Context, a *Actor, userID int64) error
 	if err := a.RequireAdmin(); err != nil {
 		return err
 	}
-	return s.update(ctx, func(o *op) error {
+	return s.updateAuth(ctx, func(o *op) error {
 		if err := o.tx.DeleteAccountUser(a.AccountID, userID); err != nil {
 			return err
 		}
@@ -182,7 +182,7 @@ func (s *Service) DeleteAgent(ctx context.Context, a *Actor, userID int64) error
 // new member without one is an agent.
 func (s *Service) AddAccountUser(ctx context.Context, accountID, userID int64, role *string) (*AccountUser, error) {
 	var m *AccountUser
-	err := s.update(ctx, func(o *op) (err error) {
+	err := s.updateAuth(ctx, func(o *op) (err error) {
 		if _, err := o.tx.FindAccount(accountID); err != nil {
 			return err
 		}
@@ -239,7 +239,7 @@ func (s *Service) AccountUsers(ctx context.Context, accountID int64) ([]AccountU
 // Like Chatwoot it does nothing when the user is not a member; the user
 // stays even when they belong to no account any more.
 func (s *Service) RemoveAccountUser(ctx context.Context, accountID, userID int64) error {
-	return s.update(ctx, func(o *op) error {
+	return s.updateAuth(ctx, func(o *op) error {
 		if _, err := o.tx.FindAccount(accountID); err != nil {
 			return err
 		}

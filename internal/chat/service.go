@@ -18,6 +18,8 @@ type Service struct {
 	// Events, when set, builds payloads and routes deliveries for each event
 	// inside the transaction that records it.
 	Events EventSink
+
+	auth authCache
 }
 
 // Actor is who calls an account-scoped operation: a user and their role in
@@ -55,6 +57,9 @@ type op struct {
 	tx     Tx
 	now    time.Time
 	events []*Event
+	// authChanged marks a change to users, memberships or accounts, which
+	// the sign-in cache must forget.
+	authChanged bool
 }
 
 // update runs fn as one write operation and records its events in the same
@@ -64,6 +69,10 @@ func (s *Service) update(ctx context.Context, fn func(o *op) error) error {
 		o := &op{tx: tx, now: s.now()}
 		if err := fn(o); err != nil {
 			return err
+		}
+		if o.authChanged {
+			// Drop cached sign-ins once the change is visible to readers.
+			tx.AfterCommit(s.auth.invalidate)
 		}
 		return s.recordEvents(o)
 	})
@@ -166,5 +175,14 @@ func (s *Service) Ping(ctx context.Context) error {
 	return s.view(ctx, func(tx Tx) error {
 		_, err := tx.CountUsers()
 		return err
+	})
+}
+
+// updateAuth is update for changes to users, memberships or accounts: it
+// also empties the sign-in cache.
+func (s *Service) updateAuth(ctx context.Context, fn func(o *op) error) error {
+	return s.update(ctx, func(o *op) error {
+		o.authChanged = true
+		return fn(o)
 	})
 }

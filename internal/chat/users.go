@@ -90,7 +90,7 @@ func findUserByEmail(tx Tx, email *string) (*User, error) {
 // unchanged.
 func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 	var u *User
-	err := s.update(ctx, func(o *op) (err error) {
+	err := s.updateAuth(ctx, func(o *op) (err error) {
 		if u, err = findUserByEmail(o.tx, in.Email); u != nil || err != nil {
 			return err
 		}
@@ -113,7 +113,7 @@ func (s *Service) User(ctx context.Context, id int64) (*User, error) {
 // UpdateUser changes a user (Platform API and profile).
 func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*User, error) {
 	var u *User
-	err := s.update(ctx, func(o *op) (err error) {
+	err := s.updateAuth(ctx, func(o *op) (err error) {
 		if u, err = o.tx.FindUser(id); err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*User
 
 // DeleteUser removes a user and their memberships.
 func (s *Service) DeleteUser(ctx context.Context, id int64) error {
-	return s.update(ctx, func(o *op) error { return o.tx.DeleteUser(id) })
+	return s.updateAuth(ctx, func(o *op) error { return o.tx.DeleteUser(id) })
 }
 
 // Profile is a user with their memberships and the accounts they belong to.
