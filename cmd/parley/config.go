@@ -44,6 +44,14 @@ func envDuration(def time.Duration, names ...string) time.Duration {
 	return d
 }
 
+func envInt(def int, names ...string) int {
+	var n int
+	if _, err := fmt.Sscanf(env("", names...), "%d", &n); err != nil {
+		return def
+	}
+	return n
+}
+
 // dbFlags are the database settings every command that opens the database
 // shares.
 type dbFlags struct {

@@ -222,16 +222,19 @@ func TestServeGracefulShutdownFinishesInFlightRequest(t *testing.T) {
 	}
 	defer conn.Close()
 	body := `{"name":"Graceful","email":"graceful@example.com"}`
-	fmt.Fprintf(conn, "POST /api/v1/accounts/1/contacts HTTP/1.1\r\nHost: x\r\napi_access_token: tok\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
-	fmt.Fprint(conn, body[:10])
-	// Wait until the server has read the headers: a second request on
-	// another connection proves the server is serving.
-	if status, _ := get(t, s.base+"/healthz", ""); status != 200 {
-		t.Fatal("server not serving")
+	fmt.Fprintf(conn, "POST /api/v1/accounts/1/contacts HTTP/1.1\r\nHost: x\r\napi_access_token: tok\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", len(body))
+	// The server answers "100 Continue" once the handler starts reading the
+	// body: from then on the request is in flight.
+	br := bufio.NewReader(conn)
+	line, err := br.ReadString('\n')
+	if err != nil || !strings.Contains(line, "100 Continue") {
+		t.Fatalf("want 100 Continue, got %q (%v)", line, err)
 	}
+	br.ReadString('\n') // the blank line after it
+	fmt.Fprint(conn, body[:10])
 	s.cmd.Process.Signal(syscall.SIGINT)
 	fmt.Fprint(conn, body[10:])
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	res, err := http.ReadResponse(br, nil)
 	if err != nil {
 		t.Fatalf("in-flight request lost at shutdown: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/api"
 	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/webhook"
 )
 
 const serveHelp = `Usage: parley serve [flags]
@@ -39,6 +40,8 @@ type serveConfig struct {
 	logLevel        string
 	logFormat       string
 	shutdownTimeout time.Duration
+	webhookTimeout  time.Duration
+	webhookWorkers  int
 	adminToken      string
 	adminEmail      string
 	platformToken   string
@@ -57,6 +60,10 @@ func parseServe(args []string) (*serveConfig, error) {
 	fs.StringVar(&c.logFormat, "log-format", env("text", "PARLEY_LOG_FORMAT"), "log format: text or json (env PARLEY_LOG_FORMAT)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration(30*time.Second, "PARLEY_SHUTDOWN_TIMEOUT"),
 		"how long Ctrl-C waits for in-flight requests (env PARLEY_SHUTDOWN_TIMEOUT)")
+	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", envDuration(5*time.Second, "PARLEY_WEBHOOK_TIMEOUT", "WEBHOOK_TIMEOUT"),
+		"time limit of one webhook delivery attempt (env PARLEY_WEBHOOK_TIMEOUT; Chatwoot's WEBHOOK_TIMEOUT, in seconds, is accepted too)")
+	fs.IntVar(&c.webhookWorkers, "webhook-workers", envInt(16, "PARLEY_WEBHOOK_WORKERS"),
+		"webhook deliveries sent at once (env PARLEY_WEBHOOK_WORKERS)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), serveHelp)
 		fs.PrintDefaults()
@@ -86,6 +93,24 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	svc := &chat.Service{Store: store}
+	if cfg.webhookTimeout <= 0 {
+		cfg.webhookTimeout = 5 * time.Second
+	}
+	dispatcher := &webhook.Dispatcher{
+		Store:   store,
+		Sender:  &webhook.Sender{Client: &http.Client{Timeout: cfg.webhookTimeout}, UserAgent: "Parley/" + version},
+		Log:     log,
+		Workers: cfg.webhookWorkers,
+	}
+	svc.Events = &webhook.Sink{Notify: dispatcher.Notify}
+	dctx, stopDispatcher := context.WithCancel(context.Background())
+	dispatched := make(chan struct{})
+	go func() { dispatcher.Run(dctx); close(dispatched) }()
+	defer func() {
+		// After the HTTP server: requests in flight may still commit events.
+		stopDispatcher()
+		<-dispatched
+	}()
 
 	admin, created, err := svc.Bootstrap(ctx, cfg.adminToken, cfg.adminEmail)
 	if err != nil {

@@ -757,7 +757,7 @@ func TestConversationLabels(t *testing.T) {
 	if r := e.ok("GET", p, nil); string(r.Body) != `{"payload":["billing","vip"]}` {
 		t.Fatalf("get labels: %s", r.Body)
 	}
-	expectChanges(t, rec.take(), ev("conversation_updated", "updated_at", "label_list"))
+	expectChanges(t, rec.take(), ev("conversation_updated", "updated_at", "cached_label_list", "label_list"))
 	// The list replaces the labels; kept ones keep their place.
 	if r := e.ok("POST", p, map[string]any{"label": map[string]any{"labels": []string{"urgent", "vip"}}}); string(r.Body) != `{"payload":["vip","urgent"]}` {
 		t.Fatalf("replace labels: %s", r.Body)
@@ -766,13 +766,13 @@ func TestConversationLabels(t *testing.T) {
 	if got := list(t, v, "labels"); len(got) != 2 || got[0] != "vip" || got[1] != "urgent" {
 		t.Fatalf("conversation labels: %v", got)
 	}
-	expectChanges(t, rec.take(), ev("conversation_updated", "updated_at", "label_list"))
+	expectChanges(t, rec.take(), ev("conversation_updated", "updated_at", "cached_label_list", "label_list"))
 	e.ok("POST", p, map[string]any{"labels": []string{"vip", "urgent"}})
 	expectChanges(t, rec.take())
 	if r := e.ok("POST", p, map[string]any{"labels": []string{}}); string(r.Body) != `{"payload":[]}` {
 		t.Fatalf("clear labels: %s", r.Body)
 	}
-	expectChanges(t, rec.take(), ev("conversation_updated", "updated_at", "label_list"))
+	expectChanges(t, rec.take(), ev("conversation_updated", "updated_at", "cached_label_list", "label_list"))
 
 	e.expectError(e.do("POST", p, adminToken, map[string]any{"labels": []string{"two words"}}), 422,
 		`{"message":"Labels may contain only letters, numbers, hyphens and underscores","attributes":["labels"]}`)

@@ -249,13 +249,24 @@ func (e *testEnv) conversationRow(accountID, displayID int64) *chat.Conversation
 // changeRecorder is an event sink that keeps the committed events with
 // their change lists, which the events table does not store.
 type changeRecorder struct {
-	mu  sync.Mutex
-	evs []chat.Event
+	next chat.EventSink // the sink it wraps, still run
+	mu   sync.Mutex
+	evs  []chat.Event
 }
 
-func (r *changeRecorder) Prepare(chat.Tx, *chat.Event) error { return nil }
+func (r *changeRecorder) Prepare(tx chat.Tx, ev *chat.Event) error {
+	if r.next != nil {
+		return r.next.Prepare(tx, ev)
+	}
+	return nil
+}
 
 func (r *changeRecorder) Recorded(tx chat.Tx, ev *chat.Event) error {
+	if r.next != nil {
+		if err := r.next.Recorded(tx, ev); err != nil {
+			return err
+		}
+	}
 	cp := *ev
 	cp.Changes = slices.Clone(ev.Changes)
 	tx.AfterCommit(func() {
@@ -278,7 +289,7 @@ func (r *changeRecorder) take() []chat.Event {
 // recordChanges plugs a changeRecorder into the service. Call it before
 // the requests it should see.
 func (e *testEnv) recordChanges() *changeRecorder {
-	r := &changeRecorder{}
+	r := &changeRecorder{next: e.Svc.Events}
 	e.Svc.Events = r
 	return r
 }

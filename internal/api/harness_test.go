@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/sqlite"
 	"github.com/parleyhq/parley/internal/sqlstore"
+	"github.com/parleyhq/parley/internal/webhook"
 )
 
 const (
@@ -65,6 +67,13 @@ func newEnv(t testing.TB) *testEnv {
 	}
 	clock := &testClock{now: time.Date(2026, 6, 17, 10, 0, 0, 0, time.UTC)}
 	svc := &chat.Service{Store: store, Now: clock.Now}
+	// Deliveries are sent for real, to whatever webhooks a test registers.
+	dispatcher := &webhook.Dispatcher{Store: store, Sender: &webhook.Sender{Client: &http.Client{Timeout: 5 * time.Second}, UserAgent: "Parley/test"},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	svc.Events = &webhook.Sink{Notify: dispatcher.Notify}
+	dctx, stopDispatcher := context.WithCancel(context.Background())
+	dispatched := make(chan struct{})
+	go func() { dispatcher.Run(dctx); close(dispatched) }()
 	if _, _, err := svc.Bootstrap(ctx, adminToken, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +81,8 @@ func newEnv(t testing.TB) *testEnv {
 	e := &testEnv{t: t, URL: srv.URL, Store: store, Svc: svc, Clock: clock, server: srv}
 	t.Cleanup(func() {
 		srv.Close()
+		stopDispatcher()
+		<-dispatched
 		store.Close()
 	})
 	return e

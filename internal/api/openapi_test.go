@@ -18,6 +18,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/parleyhq/parley/internal/api"
+	"github.com/parleyhq/parley/internal/chat"
 )
 
 // docURL is where the tests file the fetched document for the JSON Schema
@@ -314,6 +315,12 @@ var chatwootRoutes = []string{
 	"POST /api/v1/accounts/{account_id}/inboxes",
 	"PATCH /api/v1/accounts/{account_id}/inboxes/{id}",
 	"DELETE /api/v1/accounts/{account_id}/inboxes/{id}",
+	// Webhooks.
+	"GET /api/v1/accounts/{account_id}/webhooks",
+	"POST /api/v1/accounts/{account_id}/webhooks",
+	"PATCH /api/v1/accounts/{account_id}/webhooks/{id}",
+	"PUT /api/v1/accounts/{account_id}/webhooks/{id}",
+	"DELETE /api/v1/accounts/{account_id}/webhooks/{id}",
 	// Contacts.
 	"GET /api/v1/accounts/{account_id}/contacts",
 	"GET /api/v1/accounts/{account_id}/contacts/search",
@@ -455,6 +462,14 @@ func TestOpenAPIRoutesAreServed(t *testing.T) {
 	ids["p_account"], ids["p_user"] = 999999, 999999 // made by the Platform API below
 	r := e.must(200, "POST", a1+"/contacts", adminToken, map[string]any{"name": "Docs Throwaway"})
 	ids["contact_del"] = num(t, r.JSON(t), "payload.contact.id")
+	// Webhooks here subscribe to an event this test never causes: the
+	// server would really post the others.
+	wh := &chat.Webhook{AccountID: 1, URL: "https://hooks.example.com/docs-fixture", Subscriptions: []string{chat.EventWebwidgetTriggered},
+		Secret: chat.SecureToken(24), CreatedAt: e.Clock.Now(), UpdatedAt: e.Clock.Now()}
+	if err := e.Store.Update(context.Background(), func(tx chat.Tx) error { return tx.CreateWebhook(wh) }); err != nil {
+		t.Fatal(err)
+	}
+	ids["webhook"] = wh.ID
 
 	id := func(k string) func() any { return func() any { return ids[k] } }
 	capture := func(k, p string) func(any) {
@@ -508,6 +523,12 @@ func TestOpenAPIRoutesAreServed(t *testing.T) {
 		{op: "PATCH " + acc + "/inboxes/{id}", ids: map[string]string{"id": "inbox_new"}, body: body("name", "Docs New Inbox 2")},
 		{op: "PUT " + acc + "/inboxes/{id}", ids: map[string]string{"id": "inbox_new"}, body: body("enable_auto_assignment", false)},
 
+		{op: "GET " + acc + "/webhooks"},
+		{op: "POST " + acc + "/webhooks", body: body("url", "https://hooks.example.com/docs", "name", "Docs hook", "subscriptions", []string{"webwidget_triggered"}, "inbox_id", id("inbox")), capture: capture("webhook", "payload.webhook.id")},
+		{op: "PATCH " + acc + "/webhooks/{id}", ids: map[string]string{"id": "webhook"}, body: body("name", "Docs hook 2")},
+		{op: "PUT " + acc + "/webhooks/{id}", ids: map[string]string{"id": "webhook"}, body: body("inbox_id", nil)},
+		{op: "POST " + acc + "/webhooks/{id}/rotate_secret", ids: map[string]string{"id": "webhook"}},
+
 		{op: "GET " + acc + "/contacts"},
 		{op: "GET " + acc + "/contacts/search", query: "q=Docs"},
 		{op: "POST " + acc + "/contacts", body: body("name", "Docs Contact", "email", "docs-contact@example.com", "inbox_id", id("inbox")), capture: capture("contact", "payload.contact.id")},
@@ -535,6 +556,7 @@ func TestOpenAPIRoutesAreServed(t *testing.T) {
 		{op: "DELETE " + conv + "/messages/{id}", ids: map[string]string{"id": "message"}},
 
 		// Deletes last, on resources made for them.
+		{op: "DELETE " + acc + "/webhooks/{id}", ids: map[string]string{"id": "webhook"}},
 		{op: "DELETE " + acc + "/contacts/{id}", ids: map[string]string{"id": "contact_del"}},
 		{op: "DELETE " + acc + "/inboxes/{id}", ids: map[string]string{"id": "inbox_new"}},
 		{op: "DELETE " + acc + "/agents/{id}", ids: map[string]string{"id": "agent_new"}},

@@ -77,6 +77,14 @@ func (s *Server) routeTable() []route {
 		{Method: "PUT", Path: acct + "/inboxes/{id}", Auth: authAdmin, Tag: "Inboxes", Summary: "Update an inbox", Wrapper: "inbox", Body: inboxBody{}, Reply: inboxJSON{}, Handle: s.updateInbox},
 		{Method: "DELETE", Path: acct + "/inboxes/{id}", Auth: authAdmin, Tag: "Inboxes", Summary: "Delete an inbox with its conversations", Reply: inboxDeleted{}, Handle: s.deleteInbox},
 
+		// Webhooks.
+		{Method: "GET", Path: acct + "/webhooks", Auth: authAdmin, Tag: "Webhooks", Summary: "List webhooks", Reply: webhookListReply{}, Handle: s.listWebhooks},
+		{Method: "POST", Path: acct + "/webhooks", Auth: authAdmin, Tag: "Webhooks", Summary: "Create a webhook (its secret is generated)", Wrapper: "webhook", Body: webhookBody{}, Reply: webhookReply{}, Handle: s.createWebhook},
+		{Method: "PATCH", Path: acct + "/webhooks/{id}", Auth: authAdmin, Tag: "Webhooks", Summary: "Update a webhook", Wrapper: "webhook", Body: webhookBody{}, Reply: webhookReply{}, Handle: s.updateWebhook},
+		{Method: "PUT", Path: acct + "/webhooks/{id}", Auth: authAdmin, Tag: "Webhooks", Summary: "Update a webhook", Wrapper: "webhook", Body: webhookBody{}, Reply: webhookReply{}, Handle: s.updateWebhook},
+		{Method: "DELETE", Path: acct + "/webhooks/{id}", Auth: authAdmin, Tag: "Webhooks", Summary: "Delete a webhook", Handle: s.deleteWebhook},
+		{Method: "POST", Path: acct + "/webhooks/{id}/rotate_secret", Auth: authAdmin, Tag: "Webhooks", Summary: "Replace the secret; the old one keeps signing for 24 hours (Parley's own)", Reply: webhookReply{}, Handle: s.rotateWebhookSecret},
+
 		// Contacts.
 		{Method: "GET", Path: acct + "/contacts", Auth: authAccount, Tag: "Contacts", Summary: "List contacts", Reply: contactList{}, Query: contactListQuery, Handle: s.listContacts},
 		{Method: "GET", Path: acct + "/contacts/search", Auth: authAccount, Tag: "Contacts", Summary: "Search contacts by name, email, phone number or identifier", Reply: contactList{}, Query: contactSearchQuery, Handle: s.searchContacts},

@@ -80,6 +80,7 @@ func (o *op) addActivity(c *Conversation, content string) error {
 		ContentType: "text", ContentAttributes: EmptyObject, ExternalSourceIDs: EmptyObject,
 		AdditionalAttributes: EmptyObject, Sentiment: EmptyObject,
 	}
+	m.processContent()
 	if err := o.tx.CreateMessage(m); err != nil {
 		return err
 	}

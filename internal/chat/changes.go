@@ -3,6 +3,7 @@ package chat
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -101,8 +102,11 @@ func conversationChanges(a, b *Conversation) []Change {
 	l.time("first_reply_created_at", a.FirstReplyCreatedAt, b.FirstReplyCreatedAt)
 	l.str("priority", a.Priority, b.Priority)
 	l.time("waiting_since", a.WaitingSince, b.WaitingSince)
-	l.strings("label_list", a.Labels, b.Labels)
+	// The labels' cached column (a string, as acts-as-taggable stores it),
+	// then the virtual label_list after the columns, as Rails lists them.
+	l.text("cached_label_list", strings.Join(a.Labels, ", "), strings.Join(b.Labels, ", "))
 	l.id("assignee_agent_bot_id", a.AssigneeAgentBotID, b.AssigneeAgentBotID)
+	l.strings("label_list", a.Labels, b.Labels)
 	return l
 }
 

@@ -120,8 +120,11 @@ func (s *Service) CreateConversation(ctx context.Context, a *Actor, in Conversat
 				return err
 			}
 		}
-		d, err = LoadConversation(o.tx, c)
-		return err
+		if d, err = loadConversation(o.tx, c, inbox, contact); err != nil {
+			return err
+		}
+		o.loaded(d)
+		return nil
 	})
 	return d, err
 }

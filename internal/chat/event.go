@@ -50,6 +50,13 @@ type Event struct {
 	Info JSON
 	// Payload is the JSON body delivered to webhooks; the EventSink sets it.
 	Payload []byte
+	// Conversation is the event's conversation as the operation left it,
+	// when the operation had already loaded it; payload builders use it
+	// rather than read it again. Not stored.
+	Conversation *ConversationDetail
+	// Message is the event's message with its sender, when the operation
+	// has it at hand. Not stored.
+	Message *MessageDetail
 }
 
 // Change is one changed attribute with its value before and after.

@@ -1,6 +1,9 @@
 package chat
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Message types, in Chatwoot's enum order (the push form sends the index).
 const (
@@ -59,6 +62,32 @@ type Message struct {
 	AdditionalAttributes    JSON
 	ProcessedMessageContent *string
 	Sentiment               JSON
+}
+
+// processContent sets processed_message_content as Chatwoot's before_save
+// (ensure_processed_message_content) does on every save: the quoted part of
+// an email when content_attributes has one, otherwise the content.
+func (m *Message) processContent() {
+	var ca struct {
+		Email struct {
+			TextContent struct {
+				Quoted *string `json:"quoted"`
+			} `json:"text_content"`
+			HTMLContent struct {
+				Quoted *string `json:"quoted"`
+			} `json:"html_content"`
+		} `json:"email"`
+	}
+	// Attributes of another shape have no quoted part.
+	json.Unmarshal(m.ContentAttributes, &ca)
+	switch {
+	case ca.Email.TextContent.Quoted != nil:
+		m.ProcessedMessageContent = ca.Email.TextContent.Quoted
+	case ca.Email.HTMLContent.Quoted != nil:
+		m.ProcessedMessageContent = ca.Email.HTMLContent.Quoted
+	default:
+		m.ProcessedMessageContent = m.Content
+	}
 }
 
 // IsChat reports whether the message counts as conversation content: what

@@ -54,8 +54,11 @@ func (s *Service) CreateMessage(ctx context.Context, a *Actor, displayID int64, 
 		if md, err = s.addMessage(o, a, c, inbox, contact, in); err != nil {
 			return err
 		}
-		cd, err = loadConversation(o.tx, c, inbox, contact)
-		return err
+		if cd, err = loadConversation(o.tx, c, inbox, contact); err != nil {
+			return err
+		}
+		o.loaded(cd)
+		return nil
 	})
 	return md, cd, err
 }
@@ -82,6 +85,7 @@ func (s *Service) addMessage(o *op, a *Actor, c *Conversation, inbox *Inbox, con
 		return nil, rejected("content_attributes must be an object")
 	}
 	m.ContentAttributes = ca
+	m.processContent()
 	switch {
 	case !slices.Contains(MessageTypes, m.MessageType):
 		return nil, rejected("'%s' is not a valid message_type", m.MessageType)
@@ -102,7 +106,7 @@ func (s *Service) addMessage(o *op, a *Actor, c *Conversation, inbox *Inbox, con
 		return nil, err
 	}
 	if m.MessageType != MessageActivity {
-		o.emit(Event{Name: EventMessageCreated, AccountID: m.AccountID, InboxID: m.InboxID, ConversationID: c.ID, MessageID: m.ID})
+		o.emit(Event{Name: EventMessageCreated, AccountID: m.AccountID, InboxID: m.InboxID, ConversationID: c.ID, MessageID: m.ID, Message: d})
 	}
 
 	before := *c
@@ -209,6 +213,7 @@ func (s *Service) changeMessage(ctx context.Context, a *Actor, displayID, id int
 		}
 		if len(messageChanges(before, &after)) > 0 {
 			after.UpdatedAt = o.now
+			after.processContent()
 			if err := o.tx.UpdateMessage(&after); err != nil {
 				return err
 			}

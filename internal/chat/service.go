@@ -60,6 +60,18 @@ type op struct {
 	// authChanged marks a change to users, memberships or accounts, which
 	// the sign-in cache must forget.
 	authChanged bool
+	// final holds conversations loaded after the operation's last change,
+	// for the payloads of its events.
+	final map[int64]*ConversationDetail
+}
+
+// loaded records a conversation detail read after the operation's last
+// change to it, so its events' payloads need not read it again.
+func (o *op) loaded(d *ConversationDetail) {
+	if o.final == nil {
+		o.final = map[int64]*ConversationDetail{}
+	}
+	o.final[d.Conversation.ID] = d
 }
 
 // update runs fn as one write operation and records its events in the same
@@ -100,6 +112,9 @@ func (o *op) emit(ev Event) {
 
 func (s *Service) recordEvents(o *op) error {
 	for _, ev := range o.events {
+		if ev.ConversationID != 0 {
+			ev.Conversation = o.final[ev.ConversationID]
+		}
 		if s.Events != nil {
 			if err := s.Events.Prepare(o.tx, ev); err != nil {
 				return err

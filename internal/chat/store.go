@@ -106,6 +106,25 @@ type Tx interface {
 	// t is zero), stopping at limit.
 	CountIncomingSince(conversationID int64, t time.Time, limit int) (int, error)
 
+	CreateWebhook(w *Webhook) error
+	FindWebhook(accountID, id int64) (*Webhook, error)
+	// ListWebhooks returns an account's webhooks by id.
+	ListWebhooks(accountID int64) ([]Webhook, error)
+	UpdateWebhook(w *Webhook) error
+	DeleteWebhook(accountID, id int64) error
+
+	// InsertDeliveries writes deliveries, setting their ids.
+	InsertDeliveries(ds []Delivery) error
+	// PendingDeliveries returns up to limit pending deliveries due at or
+	// before t, oldest first.
+	PendingDeliveries(t time.Time, limit int) ([]Delivery, error)
+	// LoadOutbound reads what sending a delivery needs.
+	LoadOutbound(deliveryID int64) (*Outbound, error)
+	// RecordOutcome stores a delivery's status after an attempt.
+	RecordOutcome(d *Delivery) error
+	// ListDeliveries returns an account's deliveries after an id, oldest first.
+	ListDeliveries(accountID, afterID int64, limit int) ([]Delivery, error)
+
 	InsertEvent(ev *Event) error
 	// ListEvents returns an account's events after an id, oldest first.
 	ListEvents(accountID, afterID int64, limit int) ([]Event, error)

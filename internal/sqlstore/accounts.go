@@ -23,6 +23,19 @@ func (tx *Tx) CreateAccount(a *chat.Account) error {
 }
 
 func (tx *Tx) FindAccount(id int64) (*chat.Account, error) {
+	if tx.wc != nil {
+		if a, ok := tx.wc.accounts[id]; ok {
+			return cloneAccount(a), nil
+		}
+	}
+	a, err := tx.findAccount(id)
+	if err == nil && tx.wc != nil {
+		tx.wc.accounts[id] = *cloneAccount(*a)
+	}
+	return a, err
+}
+
+func (tx *Tx) findAccount(id int64) (*chat.Account, error) {
 	var a chat.Account
 	row := tx.q.QueryRowContext(tx.ctx, tx.d.Rebind(`SELECT `+accountCols+` FROM accounts WHERE id = ?`+tx.forUpdate()), id)
 	if err := scanAccount(row, &a); err != nil {
@@ -35,6 +48,9 @@ func (tx *Tx) FindAccount(id int64) (*chat.Account, error) {
 }
 
 func (tx *Tx) UpdateAccount(a *chat.Account) error {
+	if tx.wc != nil {
+		delete(tx.wc.accounts, a.ID)
+	}
 	_, err := tx.exec(`UPDATE accounts SET name = ?, locale = ?, domain = ?, support_email = ?, status = ?, custom_attributes = ?,
 		features = ?, limits = ?, updated_at = ? WHERE id = ?`,
 		a.Name, a.Locale, a.Domain, a.SupportEmail, a.Status, jsonText(a.CustomAttributes), jsonText(a.Features), jsonText(a.Limits),
@@ -43,9 +59,15 @@ func (tx *Tx) UpdateAccount(a *chat.Account) error {
 }
 
 func (tx *Tx) DeleteAccount(id int64) error {
+	if tx.wc != nil {
+		tx.wc.clear() // the cascade reaches every cached table
+	}
 	// Events carry no foreign key: they outlive what they describe until
 	// delivered. An account's deletion takes them too; the cascade takes
 	// the rest.
+	if _, err := tx.exec(`DELETE FROM deliveries WHERE account_id = ?`, id); err != nil {
+		return err
+	}
 	if _, err := tx.exec(`DELETE FROM events WHERE account_id = ?`, id); err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ type batchWriter struct {
 	conn     *sql.Conn
 	maxBatch int
 	newTx    func(context.Context, querier, bool) *Tx
+	cache    *writeCache
 	reqs     chan *writeReq
 	done     chan struct{}
 	stopOnce sync.Once
@@ -41,6 +42,7 @@ func newBatchWriter(db *sql.DB, maxBatch int, newTx func(context.Context, querie
 		conn:     conn,
 		maxBatch: maxBatch,
 		newTx:    newTx,
+		cache:    newWriteCache(),
 		reqs:     make(chan *writeReq, 4*maxBatch),
 		done:     make(chan struct{}),
 		stopped:  make(chan struct{}),
@@ -138,6 +140,9 @@ func (w *batchWriter) drain() {
 func (w *batchWriter) commit(batch []*writeReq) {
 	ctx := context.Background()
 	finish := func(err error) {
+		if err != nil {
+			w.cache.clear() // the cache may hold what was rolled back
+		}
 		for _, r := range batch {
 			if r.err == nil && err != nil {
 				r.err = err
@@ -165,8 +170,10 @@ func (w *batchWriter) commit(batch []*writeReq) {
 		// the whole transaction: every other request of the batch would
 		// fail with it. A request that has started finishes.
 		tx := w.newTx(context.WithoutCancel(r.ctx), sqlTx, true)
+		tx.wc = w.cache
 		if err := runGuarded(tx, r.fn); err != nil {
 			r.err = err
+			w.cache.clear() // it may hold rows of the writes undone below
 			if _, rbErr := sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT req"); rbErr != nil {
 				// The transaction is in an unknown state: give up on all.
 				sqlTx.Rollback()
@@ -185,6 +192,7 @@ func (w *batchWriter) commit(batch []*writeReq) {
 	}
 	if ok == 0 {
 		sqlTx.Rollback()
+		w.cache.clear()
 		finish(nil)
 		return
 	}

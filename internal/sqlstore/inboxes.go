@@ -95,6 +95,22 @@ func (tx *Tx) CreateInbox(in *chat.Inbox) error {
 }
 
 func (tx *Tx) FindInbox(accountID, id int64) (*chat.Inbox, error) {
+	if tx.wc != nil {
+		if in, ok := tx.wc.inboxes[id]; ok {
+			if in.AccountID != accountID {
+				return nil, chat.NotFound()
+			}
+			return cloneInbox(in), nil
+		}
+	}
+	in, err := tx.findInbox(accountID, id)
+	if err == nil && tx.wc != nil {
+		tx.wc.inboxes[id] = *cloneInbox(*in)
+	}
+	return in, err
+}
+
+func (tx *Tx) findInbox(accountID, id int64) (*chat.Inbox, error) {
 	var in chat.Inbox
 	row := tx.q.QueryRowContext(tx.ctx, tx.d.Rebind(`SELECT `+inboxCols+inboxFrom+` WHERE i.account_id = ? AND i.id = ?`), accountID, id)
 	if err := scanInbox(row, &in); err != nil {
@@ -112,6 +128,9 @@ func (tx *Tx) ListInboxes(accountID int64) ([]chat.Inbox, error) {
 }
 
 func (tx *Tx) UpdateInbox(in *chat.Inbox) error {
+	if tx.wc != nil {
+		delete(tx.wc.inboxes, in.ID)
+	}
 	_, err := tx.exec(`UPDATE inboxes SET name = ?, enable_auto_assignment = ?, greeting_enabled = ?, greeting_message = ?,
 		working_hours_enabled = ?, out_of_office_message = ?, timezone = ?, enable_email_collect = ?, csat_survey_enabled = ?,
 		allow_messages_after_resolved = ?, auto_assignment_config = ?, lock_to_single_conversation = ?, sender_name_type = ?,
@@ -139,6 +158,9 @@ func (tx *Tx) UpdateInbox(in *chat.Inbox) error {
 }
 
 func (tx *Tx) DeleteInbox(accountID, id int64) error {
+	if tx.wc != nil {
+		delete(tx.wc.inboxes, id)
+	}
 	in, err := tx.FindInbox(accountID, id)
 	if err != nil {
 		return err

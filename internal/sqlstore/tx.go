@@ -18,6 +18,8 @@ type Tx struct {
 	d           Dialect
 	write       bool
 	afterCommit []func()
+	// wc is the group-commit writer's cache; nil elsewhere.
+	wc *writeCache
 }
 
 var _ chat.Tx = (*Tx)(nil)
@@ -86,6 +88,8 @@ var uniqueErrors = map[string]*chat.Error{
 	"account_users_account_user_key":       chat.Invalid([]string{"user_id"}, "User has already been taken"),
 	"conversations.display_id":             chat.Invalid([]string{"display_id"}, "Display has already been taken"),
 	"conversations_account_display_id_key": chat.Invalid([]string{"display_id"}, "Display has already been taken"),
+	"webhooks.url":                         chat.Invalid([]string{"url"}, "Url has already been taken"),
+	"webhooks_account_url_key":             chat.Invalid([]string{"url"}, "Url has already been taken"),
 }
 
 func (tx *Tx) wrap(err error, query string) error {

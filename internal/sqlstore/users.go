@@ -50,7 +50,18 @@ func (tx *Tx) CreateUser(u *chat.User) error {
 	return err
 }
 
-func (tx *Tx) FindUser(id int64) (*chat.User, error) { return tx.findUser(`id = ?`, id) }
+func (tx *Tx) FindUser(id int64) (*chat.User, error) {
+	if tx.wc != nil {
+		if u, ok := tx.wc.users[id]; ok {
+			return cloneUser(u), nil
+		}
+	}
+	u, err := tx.findUser(`id = ?`, id)
+	if err == nil && tx.wc != nil {
+		tx.wc.users[id] = *cloneUser(*u)
+	}
+	return u, err
+}
 
 func (tx *Tx) FindUserByToken(token string) (*chat.User, error) {
 	return tx.findUser(`access_token = ?`, token)
@@ -61,12 +72,19 @@ func (tx *Tx) FindUserByEmail(email string) (*chat.User, error) {
 }
 
 func (tx *Tx) UpdateUser(u *chat.User) error {
+	if tx.wc != nil {
+		delete(tx.wc.users, u.ID)
+	}
 	_, err := tx.exec(`UPDATE users SET name = ?, display_name = ?, email = ?, access_token = ?, avatar_url = ?, custom_attributes = ?, updated_at = ? WHERE id = ?`,
 		u.Name, u.DisplayName, u.Email, u.AccessToken, u.AvatarURL, jsonText(u.CustomAttributes), tsNotNull(u.UpdatedAt), u.ID)
 	return err
 }
 
 func (tx *Tx) DeleteUser(id int64) error {
+	if tx.wc != nil {
+		delete(tx.wc.users, id)
+		tx.wc.members = map[[2]int64]chat.AccountUser{} // cascaded
+	}
 	return tx.deleteOne(`DELETE FROM users WHERE id = ?`, id)
 }
 
@@ -88,6 +106,9 @@ func scanAccountUser(r interface{ Scan(...any) error }, m *chat.AccountUser) err
 }
 
 func (tx *Tx) CreateAccountUser(m *chat.AccountUser) error {
+	if tx.wc != nil {
+		delete(tx.wc.members, [2]int64{m.AccountID, m.UserID})
+	}
 	id, err := tx.insert(`INSERT INTO account_users (account_id, user_id, role, availability, auto_offline, inviter_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.AccountID, m.UserID, m.Role, m.Availability, m.AutoOffline, nullID(m.InviterID), tsNotNull(m.CreatedAt), tsNotNull(m.UpdatedAt))
@@ -96,6 +117,20 @@ func (tx *Tx) CreateAccountUser(m *chat.AccountUser) error {
 }
 
 func (tx *Tx) FindAccountUser(accountID, userID int64) (*chat.AccountUser, error) {
+	key := [2]int64{accountID, userID}
+	if tx.wc != nil {
+		if m, ok := tx.wc.members[key]; ok {
+			return &m, nil
+		}
+	}
+	m, err := tx.findAccountUser(accountID, userID)
+	if err == nil && tx.wc != nil {
+		tx.wc.members[key] = *m
+	}
+	return m, err
+}
+
+func (tx *Tx) findAccountUser(accountID, userID int64) (*chat.AccountUser, error) {
 	var m chat.AccountUser
 	row := tx.q.QueryRowContext(tx.ctx, tx.d.Rebind(`SELECT `+accountUserCols+` FROM account_users WHERE account_id = ? AND user_id = ?`), accountID, userID)
 	if err := scanAccountUser(row, &m); err != nil {
@@ -108,6 +143,9 @@ func (tx *Tx) FindAccountUser(accountID, userID int64) (*chat.AccountUser, error
 }
 
 func (tx *Tx) UpdateAccountUser(m *chat.AccountUser) error {
+	if tx.wc != nil {
+		delete(tx.wc.members, [2]int64{m.AccountID, m.UserID})
+	}
 	_, err := tx.exec(`UPDATE account_users SET role = ?, availability = ?, auto_offline = ?, updated_at = ? WHERE id = ?`,
 		m.Role, m.Availability, m.AutoOffline, tsNotNull(m.UpdatedAt), m.ID)
 	return err
@@ -117,6 +155,9 @@ func (tx *Tx) UpdateAccountUser(m *chat.AccountUser) error {
 // does, unassigns the user's conversations in that account (quietly: no
 // events, like its update_all).
 func (tx *Tx) DeleteAccountUser(accountID, userID int64) error {
+	if tx.wc != nil {
+		delete(tx.wc.members, [2]int64{accountID, userID})
+	}
 	if err := tx.deleteOne(`DELETE FROM account_users WHERE account_id = ? AND user_id = ?`, accountID, userID); err != nil {
 		return err
 	}

@@ -72,6 +72,14 @@ var tests = []struct {
 	{"LastMessage", testLastMessage},
 	{"CountIncomingSince", testCountIncomingSince},
 	{"Events", testEvents},
+	// webhooks.go
+	{"Webhooks", testWebhooks},
+	{"WebhookURLUnique", testWebhookURLUnique},
+	{"Deliveries", testDeliveries},
+	{"PendingDeliveries", testPendingDeliveries},
+	{"RecordOutcome", testRecordOutcome},
+	{"LoadOutbound", testLoadOutbound},
+	{"DeleteAccountWebhooks", testDeleteAccountWebhooks},
 	// cascades.go
 	{"DeleteInbox", testDeleteInbox},
 	{"DeleteContact", testDeleteContact},
@@ -87,6 +95,8 @@ var tests = []struct {
 	{"AfterCommitUsesStore", testAfterCommitUsesStore},
 	{"ViewSeesCommitted", testViewSeesCommitted},
 	{"ViewDoesNotWrite", testViewDoesNotWrite},
+	// rollback.go
+	{"RolledBackReads", testRolledBackReads},
 	// concurrency.go
 	{"ConcurrentUpdates", testConcurrentUpdates},
 	{"ConcurrentConflicts", testConcurrentConflicts},

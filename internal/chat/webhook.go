@@ -1,0 +1,97 @@
+package chat
+
+import "time"
+
+// Webhook is an account webhook: a URL that receives the account's events
+// it subscribes to.
+type Webhook struct {
+	ID            int64
+	AccountID     int64
+	InboxID       int64 // 0: every inbox; otherwise only this inbox's events
+	Name          string
+	URL           string
+	Subscriptions []string
+	// Secret signs deliveries (24 base58 characters when Parley makes it).
+	Secret string
+	// PreviousSecret, until PreviousSecretExpiresAt, also signs deliveries:
+	// a rotation leaves receivers time to switch.
+	PreviousSecret          string
+	PreviousSecretExpiresAt time.Time
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
+}
+
+// DefaultSubscriptions are the events a webhook gets when it names none:
+// Chatwoot's column default, the first eight names.
+var DefaultSubscriptions = EventNames[:8]
+
+// Subscribed reports whether the webhook takes an event of an inbox
+// (inboxID 0 for account-wide events such as contacts).
+func (w *Webhook) Subscribed(event string, inboxID int64) bool {
+	if w.InboxID != 0 && w.InboxID != inboxID {
+		return false
+	}
+	for _, s := range w.Subscriptions {
+		if s == event {
+			return true
+		}
+	}
+	return false
+}
+
+// Delivery statuses.
+const (
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryFailed    = "failed"
+)
+
+// Delivery is one event to one target: written with the event, sent after
+// commit, and kept with its outcome.
+type Delivery struct {
+	ID int64
+	// UUID identifies the delivery to the receiver (X-Chatwoot-Delivery,
+	// webhook-id), the same on every attempt so receivers can de-duplicate.
+	UUID      string
+	EventID   int64
+	AccountID int64
+	// Exactly one target: an account webhook or an API inbox's webhook_url.
+	WebhookID      int64
+	InboxID        int64
+	URL            string
+	Status         string
+	Attempts       int
+	NextAttemptAt  time.Time
+	LastStatusCode int
+	LastError      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Outbound is what sending a delivery needs: the delivery, the stored
+// payload bytes and the secrets that sign it, read at send time so that a
+// rotation applies to retries.
+type Outbound struct {
+	Delivery Delivery
+	Event    string
+	Payload  []byte
+	Secret   string
+	// PreviousSecret also signs until PreviousSecretExpiresAt.
+	PreviousSecret          string
+	PreviousSecretExpiresAt time.Time
+	// TargetGone reports that the webhook or inbox was deleted since the
+	// delivery was written: there is nothing left to sign or send for.
+	TargetGone bool
+}
+
+// Secrets returns the secrets that sign at time now, the newest first.
+func (o *Outbound) Secrets(now time.Time) []string {
+	out := []string{}
+	if o.Secret != "" {
+		out = append(out, o.Secret)
+	}
+	if o.PreviousSecret != "" && now.Before(o.PreviousSecretExpiresAt) {
+		out = append(out, o.PreviousSecret)
+	}
+	return out
+}

@@ -1,0 +1,80 @@
+package sqlstore
+
+import (
+	"bytes"
+
+	"github.com/parleyhq/parley/internal/chat"
+)
+
+// writeCache keeps rows that nearly every write reads and few writes change
+// (accounts, inboxes, users, memberships, webhooks), for the group-commit
+// writer only. It is coherent by construction: on SQLite every write goes
+// through that one writer, whose Tx methods drop an entry whenever they
+// change its row. Entries filled by a request that then rolls back could
+// hold what never committed, so the writer empties the cache on every
+// rollback. Only the writer goroutine touches it: no locks.
+type writeCache struct {
+	accounts map[int64]chat.Account
+	inboxes  map[int64]chat.Inbox
+	users    map[int64]chat.User
+	members  map[[2]int64]chat.AccountUser
+	webhooks map[int64][]chat.Webhook
+}
+
+func newWriteCache() *writeCache {
+	c := &writeCache{}
+	c.clear()
+	return c
+}
+
+func (c *writeCache) clear() {
+	c.accounts = map[int64]chat.Account{}
+	c.inboxes = map[int64]chat.Inbox{}
+	c.users = map[int64]chat.User{}
+	c.members = map[[2]int64]chat.AccountUser{}
+	c.webhooks = map[int64][]chat.Webhook{}
+}
+
+// Copies go in and out, so that callers editing what they got (the service
+// edits copies of rows it then saves) never change the cache.
+
+func cloneJSON(j chat.JSON) chat.JSON {
+	if j == nil {
+		return nil
+	}
+	return bytes.Clone(j)
+}
+
+func cloneAccount(a chat.Account) *chat.Account {
+	a.CustomAttributes, a.Features, a.Limits = cloneJSON(a.CustomAttributes), cloneJSON(a.Features), cloneJSON(a.Limits)
+	return &a
+}
+
+func cloneInbox(in chat.Inbox) *chat.Inbox {
+	in.AutoAssignmentConfig = cloneJSON(in.AutoAssignmentConfig)
+	if in.API != nil {
+		api := *in.API
+		api.AdditionalAttributes = cloneJSON(api.AdditionalAttributes)
+		in.API = &api
+	}
+	if in.WebWidget != nil {
+		w := *in.WebWidget
+		w.PreChatFormOptions = cloneJSON(w.PreChatFormOptions)
+		in.WebWidget = &w
+	}
+	return &in
+}
+
+func cloneUser(u chat.User) *chat.User {
+	u.CustomAttributes = cloneJSON(u.CustomAttributes)
+	return &u
+}
+
+func cloneWebhooks(ws []chat.Webhook) []chat.Webhook {
+	out := make([]chat.Webhook, len(ws))
+	for i, w := range ws {
+		w.Subscriptions = append([]string(nil), w.Subscriptions...)
+		out[i] = w
+	}
+	return out
+}
