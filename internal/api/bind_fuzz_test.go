@@ -46,6 +46,9 @@ var fuzzTargets = []struct {
 	{"label", func() any { return new(labelsBody) }},
 	{"conversation", func() any { return new(typingBody) }},
 	{"message", func() any { return new(messageStatusBody) }},
+	{"webhook", func() any { return new(webhookBody) }},
+	{"inbox", func() any { return new(inboxBody) }},
+	{"agent", func() any { return new(agentBody) }},
 }
 
 // checkParamsError fails unless err is nil or a *chat.Error, not wrapped,
@@ -158,7 +161,10 @@ func FuzzDecodeParams(f *testing.F) {
 			if _, clash := obj[target.wrapper]; clash {
 				continue
 			}
-			wrapped, _ := json.Marshal(map[string]json.RawMessage{target.wrapper: bytes.TrimSpace(body)})
+			// Wrap the bytes as they are: re-encoding would change escapes
+			// inside raw JSON fields ("&" against "\u0026").
+			wrapped := append([]byte(`{"`+target.wrapper+`":`), bytes.TrimSpace(body)...)
+			wrapped = append(wrapped, '}')
 			wp, werr := readParams(paramsRequest(contentType, "", wrapped), target.wrapper)
 			if werr != nil {
 				// Invalid UTF-8 can make the wrapped form differ.
