@@ -321,6 +321,18 @@ func testLoadOutbound(t *testing.T, s chat.Store) {
 	}
 
 	wantNotFound(t, s, "LoadOutbound(missing)", func(tx chat.Tx) error { _, err := tx.LoadOutbound(ds[2].ID + 1000); return err })
+
+	// A deleted target leaves its deliveries with nothing to sign for.
+	update(t, s, func(tx chat.Tx) error { return tx.DeleteWebhook(a.Account.ID, w.ID) })
+	update(t, s, func(tx chat.Tx) error { return tx.DeleteInbox(b.Account.ID, b.Inbox.ID) })
+	for _, d := range []chat.Delivery{ds[0], ds[2]} {
+		if got := load(d.ID); !got.TargetGone || got.Secret != "" {
+			t.Errorf("LoadOutbound after its target was deleted: TargetGone %v, secret %q; want true and none", got.TargetGone, got.Secret)
+		}
+	}
+	if load(ds[1].ID).TargetGone {
+		t.Error("LoadOutbound: TargetGone for a target that still exists")
+	}
 }
 
 func testDeleteAccountWebhooks(t *testing.T, s chat.Store) {
