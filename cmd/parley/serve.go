@@ -35,16 +35,16 @@ Flags:
 `
 
 type serveConfig struct {
-	addr            string
-	db              dbFlags
-	logLevel        string
-	logFormat       string
-	shutdownTimeout time.Duration
-	webhookTimeout  time.Duration
-	webhookWorkers  int
-	adminToken      string
-	adminEmail      string
-	platformToken   string
+	addr               string
+	db                 dbFlags
+	logLevel           string
+	logFormat          string
+	shutdownTimeout    time.Duration
+	webhookTimeout     time.Duration
+	webhookConcurrency int
+	adminToken         string
+	adminEmail         string
+	platformToken      string
 }
 
 func parseServe(args []string) (*serveConfig, error) {
@@ -62,8 +62,8 @@ func parseServe(args []string) (*serveConfig, error) {
 		"how long Ctrl-C waits for in-flight requests (env PARLEY_SHUTDOWN_TIMEOUT)")
 	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", envDuration(5*time.Second, "PARLEY_WEBHOOK_TIMEOUT", "WEBHOOK_TIMEOUT"),
 		"time limit of one webhook delivery attempt (env PARLEY_WEBHOOK_TIMEOUT; Chatwoot's WEBHOOK_TIMEOUT, in seconds, is accepted too)")
-	fs.IntVar(&c.webhookWorkers, "webhook-workers", envInt(16, "PARLEY_WEBHOOK_WORKERS"),
-		"webhook deliveries sent at once (env PARLEY_WEBHOOK_WORKERS)")
+	fs.IntVar(&c.webhookConcurrency, "webhook-concurrency", envInt(16, "PARLEY_WEBHOOK_CONCURRENCY"),
+		"deliveries sent at once to any one endpoint (env PARLEY_WEBHOOK_CONCURRENCY)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), serveHelp)
 		fs.PrintDefaults()
@@ -96,20 +96,21 @@ func runServe(ctx context.Context, args []string) error {
 	if cfg.webhookTimeout <= 0 {
 		cfg.webhookTimeout = 5 * time.Second
 	}
-	dispatcher := &webhook.Dispatcher{
-		Store:   store,
-		Sender:  &webhook.Sender{Client: &http.Client{Timeout: cfg.webhookTimeout}, UserAgent: "Parley/" + version},
-		Log:     log,
-		Workers: cfg.webhookWorkers,
+	engine := &webhook.Engine{
+		Store:               store,
+		Sender:              &webhook.Sender{Client: &http.Client{Timeout: cfg.webhookTimeout}, UserAgent: "Parley/" + version},
+		Log:                 log,
+		EndpointConcurrency: cfg.webhookConcurrency,
+		ShutdownTimeout:     cfg.shutdownTimeout,
 	}
-	svc.Events = &webhook.Sink{Notify: dispatcher.Notify}
-	dctx, stopDispatcher := context.WithCancel(context.Background())
-	dispatched := make(chan struct{})
-	go func() { dispatcher.Run(dctx); close(dispatched) }()
+	svc.Events = &webhook.Sink{Notify: engine.Notify, Engine: engine}
+	ectx, stopEngine := context.WithCancel(context.Background())
+	engineDone := make(chan struct{})
+	go func() { engine.Run(ectx); close(engineDone) }()
 	defer func() {
 		// After the HTTP server: requests in flight may still commit events.
-		stopDispatcher()
-		<-dispatched
+		stopEngine()
+		<-engineDone
 	}()
 
 	admin, created, err := svc.Bootstrap(ctx, cfg.adminToken, cfg.adminEmail)

@@ -31,6 +31,7 @@ const (
 // in a temporary folder, with account 1 and its administrator bootstrapped.
 type testEnv struct {
 	t      testing.TB
+	Engine *webhook.Engine
 	URL    string
 	Store  *sqlstore.Store
 	Svc    *chat.Service
@@ -68,17 +69,17 @@ func newEnv(t testing.TB) *testEnv {
 	clock := &testClock{now: time.Date(2026, 6, 17, 10, 0, 0, 0, time.UTC)}
 	svc := &chat.Service{Store: store, Now: clock.Now}
 	// Deliveries are sent for real, to whatever webhooks a test registers.
-	dispatcher := &webhook.Dispatcher{Store: store, Sender: &webhook.Sender{Client: &http.Client{Timeout: 5 * time.Second}, UserAgent: "Parley/test"},
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	svc.Events = &webhook.Sink{Notify: dispatcher.Notify}
+	engine := &webhook.Engine{Store: store, Sender: &webhook.Sender{Client: &http.Client{Timeout: 5 * time.Second}, UserAgent: "Parley/test"},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now}
+	svc.Events = &webhook.Sink{Notify: engine.Notify, Engine: engine}
 	dctx, stopDispatcher := context.WithCancel(context.Background())
 	dispatched := make(chan struct{})
-	go func() { dispatcher.Run(dctx); close(dispatched) }()
+	go func() { engine.Run(dctx); close(dispatched) }()
 	if _, _, err := svc.Bootstrap(ctx, adminToken, ""); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(api.New(api.Config{Service: svc, PlatformToken: platformToken, Version: "test"}))
-	e := &testEnv{t: t, URL: srv.URL, Store: store, Svc: svc, Clock: clock, server: srv}
+	e := &testEnv{t: t, URL: srv.URL, Store: store, Svc: svc, Clock: clock, server: srv, Engine: engine}
 	t.Cleanup(func() {
 		srv.Close()
 		stopDispatcher()

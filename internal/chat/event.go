@@ -77,3 +77,13 @@ type EventSink interface {
 	// transaction.
 	Recorded(tx Tx, ev *Event) error
 }
+
+// DeliveryWatcher is an EventSink that also wants to hear, after commit, of
+// changes the delivery log API makes, so that the delivery engine acts on
+// them at once rather than at its next poll.
+type DeliveryWatcher interface {
+	// EndpointEnabled reports an endpoint an administrator re-enabled.
+	EndpointEnabled(ep Endpoint)
+	// Requeued reports deliveries made pending again (redeliver, recover).
+	Requeued()
+}

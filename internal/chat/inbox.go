@@ -47,6 +47,7 @@ type APIChannel struct {
 	HMACMandatory        bool
 	AdditionalAttributes JSON
 	Secret               string // signs deliveries to WebhookURL
+	Health               Health // of WebhookURL as a delivery endpoint
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
 }

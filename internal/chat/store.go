@@ -118,12 +118,34 @@ type Tx interface {
 	// PendingDeliveries returns up to limit pending deliveries due at or
 	// before t, oldest first.
 	PendingDeliveries(t time.Time, limit int) ([]Delivery, error)
+	// DueOutbound returns up to limit pending deliveries due at or before
+	// now, after the cursor in (next_attempt_at, id) order, with what
+	// sending them needs.
+	DueOutbound(now time.Time, after DeliveryCursor, limit int) ([]Outbound, error)
 	// LoadOutbound reads what sending a delivery needs.
 	LoadOutbound(deliveryID int64) (*Outbound, error)
 	// RecordOutcome stores a delivery's status after an attempt.
 	RecordOutcome(d *Delivery) error
+	// InsertAttempt logs an attempt, setting its id.
+	InsertAttempt(a *Attempt) error
+	// SetHealth stores an endpoint's failure record.
+	SetHealth(accountID int64, ep Endpoint, h Health) error
 	// ListDeliveries returns an account's deliveries after an id, oldest first.
 	ListDeliveries(accountID, afterID int64, limit int) ([]Delivery, error)
+	// FindDelivery finds a delivery of an account.
+	FindDelivery(accountID, id int64) (*Delivery, error)
+	// ListEndpointDeliveries returns an endpoint's deliveries, newest first.
+	ListEndpointDeliveries(f DeliveryFilter) ([]Delivery, error)
+	// ListAttempts returns a delivery's attempts, oldest first.
+	ListAttempts(deliveryID int64) ([]Attempt, error)
+	// Requeue makes an endpoint's deliveries pending again, due at t: the
+	// one with id (when id is non-zero), or all failed since a time.
+	// It returns how many it requeued.
+	Requeue(accountID int64, ep Endpoint, id int64, failedSince, t time.Time) (int, error)
+	// Prune deletes deliveries finished before t with their attempts, older
+	// attempts, and events older than t that no pending delivery needs, up
+	// to limit rows of each; it returns how many rows went.
+	Prune(t time.Time, limit int) (int, error)
 
 	InsertEvent(ev *Event) error
 	// ListEvents returns an account's events after an id, oldest first.

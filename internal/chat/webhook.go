@@ -17,8 +17,24 @@ type Webhook struct {
 	// a rotation leaves receivers time to switch.
 	PreviousSecret          string
 	PreviousSecretExpiresAt time.Time
+	Health                  Health
 	CreatedAt               time.Time
 	UpdatedAt               time.Time
+}
+
+// Health is an endpoint's failure record: since when every attempt has
+// failed (zero while it works), and when that disabled it (zero while
+// enabled).
+type Health struct {
+	FailingSince time.Time
+	DisabledAt   time.Time
+}
+
+// Endpoint names a delivery target: an account webhook or an API inbox's
+// webhook_url (exactly one id is set).
+type Endpoint struct {
+	WebhookID int64
+	InboxID   int64
 }
 
 // DefaultSubscriptions are the events a webhook gets when it names none:
@@ -44,7 +60,14 @@ const (
 	DeliveryPending   = "pending"
 	DeliveryDelivered = "delivered"
 	DeliveryFailed    = "failed"
+	// DeliveryNotice marks a log entry that is not sent, such as the
+	// webhook_disabled record.
+	DeliveryNotice = "notice"
 )
+
+// EventWebhookDisabled is the delivery log's record of an endpoint
+// disabled after failing for too long.
+const EventWebhookDisabled = "webhook_disabled"
 
 // Delivery is one event to one target: written with the event, sent after
 // commit, and kept with its outcome.
@@ -54,6 +77,7 @@ type Delivery struct {
 	// webhook-id), the same on every attempt so receivers can de-duplicate.
 	UUID      string
 	EventID   int64
+	EventName string
 	AccountID int64
 	// Exactly one target: an account webhook or an API inbox's webhook_url.
 	WebhookID      int64
@@ -64,8 +88,46 @@ type Delivery struct {
 	NextAttemptAt  time.Time
 	LastStatusCode int
 	LastError      string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// LeaseOwner and LeaseUntil record a claim by one of several instances.
+	LeaseOwner  string
+	LeaseUntil  time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	CompletedAt time.Time // when it was delivered or failed for good
+}
+
+// Endpoint returns the delivery's target.
+func (d *Delivery) Endpoint() Endpoint { return Endpoint{WebhookID: d.WebhookID, InboxID: d.InboxID} }
+
+// Attempt is one try at a delivery and what the receiver answered.
+type Attempt struct {
+	ID          int64
+	DeliveryID  int64
+	AttemptedAt time.Time
+	Latency     time.Duration
+	StatusCode  int    // 0 when no response came
+	Error       string // why it failed; "" on success
+	// ResponseHeaders and ResponseBody (its first 4 KiB) are what came back.
+	ResponseHeaders JSON
+	ResponseBody    []byte
+}
+
+// DeliveryFilter selects an endpoint's deliveries for the delivery log.
+type DeliveryFilter struct {
+	AccountID int64
+	Endpoint  Endpoint
+	Status    string
+	Event     string
+	Since     time.Time // created at or after
+	Until     time.Time // created before
+	BeforeID  int64     // paging: ids below this
+	Limit     int
+}
+
+// DeliveryCursor is where a scan of due deliveries resumes.
+type DeliveryCursor struct {
+	NextAttemptAt time.Time
+	ID            int64
 }
 
 // Outbound is what sending a delivery needs: the delivery, the stored
@@ -82,6 +144,8 @@ type Outbound struct {
 	// TargetGone reports that the webhook or inbox was deleted since the
 	// delivery was written: there is nothing left to sign or send for.
 	TargetGone bool
+	// Health is the endpoint's failure record.
+	Health Health
 }
 
 // Secrets returns the secrets that sign at time now, the newest first.

@@ -7,13 +7,17 @@ import (
 	"github.com/parleyhq/parley/internal/chat"
 )
 
-const deliveryCols = `id, uuid, event_id, account_id, webhook_id, inbox_id, url, status, attempts, next_attempt_at,
-	last_status_code, last_error, created_at, updated_at`
+const deliveryCols = `id, uuid, event_id, event_name, account_id, webhook_id, inbox_id, url, status, attempts, next_attempt_at,
+	lease_owner, lease_until, last_status_code, last_error, created_at, updated_at, completed_at`
+
+func deliveryDest(d *chat.Delivery, code *int64) []any {
+	return []any{&d.ID, &d.UUID, &d.EventID, &d.EventName, &d.AccountID, ni{&d.WebhookID}, ni{&d.InboxID}, &d.URL, &d.Status, &d.Attempts,
+		nt{&d.NextAttemptAt}, ns{&d.LeaseOwner}, nt{&d.LeaseUntil}, ni{code}, ns{&d.LastError}, nt{&d.CreatedAt}, nt{&d.UpdatedAt}, nt{&d.CompletedAt}}
+}
 
 func scanDelivery(r interface{ Scan(...any) error }, d *chat.Delivery) error {
 	var code int64
-	err := r.Scan(&d.ID, &d.UUID, &d.EventID, &d.AccountID, ni{&d.WebhookID}, ni{&d.InboxID}, &d.URL, &d.Status, &d.Attempts,
-		nt{&d.NextAttemptAt}, ni{&code}, ns{&d.LastError}, nt{&d.CreatedAt}, nt{&d.UpdatedAt})
+	err := r.Scan(deliveryDest(d, &code)...)
 	d.LastStatusCode = int(code)
 	return err
 }
@@ -21,10 +25,12 @@ func scanDelivery(r interface{ Scan(...any) error }, d *chat.Delivery) error {
 func (tx *Tx) InsertDeliveries(ds []chat.Delivery) error {
 	for i := range ds {
 		d := &ds[i]
-		id, err := tx.insert(`INSERT INTO deliveries (uuid, event_id, account_id, webhook_id, inbox_id, url, status, attempts,
-			next_attempt_at, last_status_code, last_error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.UUID, d.EventID, d.AccountID, nullID(d.WebhookID), nullID(d.InboxID), d.URL, d.Status, d.Attempts,
-			ts(d.NextAttemptAt), nullID(int64(d.LastStatusCode)), nullStr(d.LastError), tsNotNull(d.CreatedAt), tsNotNull(d.UpdatedAt))
+		id, err := tx.insert(`INSERT INTO deliveries (uuid, event_id, event_name, account_id, webhook_id, inbox_id, url, status, attempts,
+			next_attempt_at, lease_owner, lease_until, last_status_code, last_error, created_at, updated_at, completed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.UUID, d.EventID, d.EventName, d.AccountID, nullID(d.WebhookID), nullID(d.InboxID), d.URL, d.Status, d.Attempts,
+			ts(d.NextAttemptAt), nullStr(d.LeaseOwner), ts(d.LeaseUntil), nullID(int64(d.LastStatusCode)), nullStr(d.LastError),
+			tsNotNull(d.CreatedAt), tsNotNull(d.UpdatedAt), ts(d.CompletedAt))
 		if err != nil {
 			return err
 		}
@@ -39,36 +45,190 @@ func (tx *Tx) PendingDeliveries(t time.Time, limit int) ([]chat.Delivery, error)
 	return collect(rows, err, func(r *sql.Rows, d *chat.Delivery) error { return scanDelivery(r, d) })
 }
 
+// outboundSelect reads a delivery with its payload and the secrets and
+// health of its target, whichever kind it is.
+const outboundSelect = `SELECT d.id, d.uuid, d.event_id, d.event_name, d.account_id, d.webhook_id, d.inbox_id, d.url, d.status, d.attempts,
+	d.next_attempt_at, d.lease_owner, d.lease_until, d.last_status_code, d.last_error, d.created_at, d.updated_at, d.completed_at,
+	e.payload, COALESCE(w.secret, a.secret, ''), w.previous_secret, w.previous_secret_expires_at,
+	CASE WHEN w.id IS NULL AND a.id IS NULL THEN 1 ELSE 0 END,
+	COALESCE(w.failing_since, a.failing_since), COALESCE(w.disabled_at, a.disabled_at)
+	FROM deliveries d JOIN events e ON e.id = d.event_id
+	LEFT JOIN webhooks w ON w.id = d.webhook_id
+	LEFT JOIN inboxes i ON i.id = d.inbox_id AND d.webhook_id IS NULL
+	LEFT JOIN channel_api a ON i.channel_type = 'Channel::Api' AND a.id = i.channel_id`
+
+func scanOutbound(r interface{ Scan(...any) error }, o *chat.Outbound) error {
+	var code int64
+	dest := append(deliveryDest(&o.Delivery, &code), &o.Payload, &o.Secret, ns{&o.PreviousSecret}, nt{&o.PreviousSecretExpiresAt},
+		&o.TargetGone, nt{&o.Health.FailingSince}, nt{&o.Health.DisabledAt})
+	err := r.Scan(dest...)
+	o.Delivery.LastStatusCode = int(code)
+	o.Event = o.Delivery.EventName
+	return err
+}
+
 func (tx *Tx) LoadOutbound(deliveryID int64) (*chat.Outbound, error) {
 	var o chat.Outbound
-	d := &o.Delivery
-	var code int64
-	err := tx.get(`SELECT d.id, d.uuid, d.event_id, d.account_id, d.webhook_id, d.inbox_id, d.url, d.status, d.attempts, d.next_attempt_at,
-		d.last_status_code, d.last_error, d.created_at, d.updated_at, e.name, e.payload,
-		COALESCE(w.secret, a.secret, ''), w.previous_secret, w.previous_secret_expires_at,
-		CASE WHEN w.id IS NULL AND a.id IS NULL THEN 1 ELSE 0 END
-		FROM deliveries d JOIN events e ON e.id = d.event_id
-		LEFT JOIN webhooks w ON w.id = d.webhook_id
-		LEFT JOIN inboxes i ON i.id = d.inbox_id AND d.webhook_id IS NULL
-		LEFT JOIN channel_api a ON i.channel_type = 'Channel::Api' AND a.id = i.channel_id
-		WHERE d.id = ?`, []any{deliveryID},
-		&d.ID, &d.UUID, &d.EventID, &d.AccountID, ni{&d.WebhookID}, ni{&d.InboxID}, &d.URL, &d.Status, &d.Attempts, nt{&d.NextAttemptAt},
-		ni{&code}, ns{&d.LastError}, nt{&d.CreatedAt}, nt{&d.UpdatedAt}, &o.Event, &o.Payload,
-		&o.Secret, ns{&o.PreviousSecret}, nt{&o.PreviousSecretExpiresAt}, &o.TargetGone)
-	d.LastStatusCode = int(code)
-	if err != nil {
-		return nil, err
+	row := tx.q.QueryRowContext(tx.ctx, tx.d.Rebind(outboundSelect+` WHERE d.id = ?`), deliveryID)
+	if err := scanOutbound(row, &o); err != nil {
+		if err == sql.ErrNoRows {
+			return nil, chat.NotFound()
+		}
+		return nil, tx.wrap(err, "load outbound")
 	}
 	return &o, nil
 }
 
+func (tx *Tx) DueOutbound(now time.Time, after chat.DeliveryCursor, limit int) ([]chat.Outbound, error) {
+	at := ts0(after.NextAttemptAt)
+	rows, err := tx.query(outboundSelect+` WHERE d.status = ? AND d.next_attempt_at <= ?
+		AND (d.next_attempt_at > ? OR (d.next_attempt_at = ? AND d.id > ?))
+		ORDER BY d.next_attempt_at, d.id LIMIT ?`,
+		chat.DeliveryPending, tsNotNull(now), at, at, after.ID, limit)
+	return collect(rows, err, func(r *sql.Rows, o *chat.Outbound) error { return scanOutbound(r, o) })
+}
+
 func (tx *Tx) RecordOutcome(d *chat.Delivery) error {
-	_, err := tx.exec(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_status_code = ?, last_error = ?, updated_at = ? WHERE id = ?`,
-		d.Status, d.Attempts, ts(d.NextAttemptAt), nullID(int64(d.LastStatusCode)), nullStr(d.LastError), tsNotNull(d.UpdatedAt), d.ID)
+	_, err := tx.exec(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, lease_owner = ?, lease_until = ?,
+		last_status_code = ?, last_error = ?, updated_at = ?, completed_at = ? WHERE id = ?`,
+		d.Status, d.Attempts, ts(d.NextAttemptAt), nullStr(d.LeaseOwner), ts(d.LeaseUntil),
+		nullID(int64(d.LastStatusCode)), nullStr(d.LastError), tsNotNull(d.UpdatedAt), ts(d.CompletedAt), d.ID)
+	return err
+}
+
+func (tx *Tx) InsertAttempt(a *chat.Attempt) error {
+	var headers any
+	if len(a.ResponseHeaders) > 0 {
+		headers = string(a.ResponseHeaders)
+	}
+	id, err := tx.insert(`INSERT INTO delivery_attempts (delivery_id, attempted_at, latency_us, status_code, error, response_headers, response_body)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		a.DeliveryID, tsNotNull(a.AttemptedAt), a.Latency.Microseconds(), nullID(int64(a.StatusCode)), nullStr(a.Error), headers, a.ResponseBody)
+	a.ID = id
+	return err
+}
+
+func (tx *Tx) ListAttempts(deliveryID int64) ([]chat.Attempt, error) {
+	rows, err := tx.query(`SELECT id, delivery_id, attempted_at, latency_us, status_code, error, response_headers, response_body
+		FROM delivery_attempts WHERE delivery_id = ? ORDER BY id`, deliveryID)
+	return collect(rows, err, func(r *sql.Rows, a *chat.Attempt) error {
+		var latency, code int64
+		var headers string
+		err := r.Scan(&a.ID, &a.DeliveryID, nt{&a.AttemptedAt}, &latency, ni{&code}, ns{&a.Error}, ns{&headers}, &a.ResponseBody)
+		a.Latency, a.StatusCode = time.Duration(latency)*time.Microsecond, int(code)
+		if headers != "" {
+			a.ResponseHeaders = chat.JSON(headers)
+		}
+		return err
+	})
+}
+
+func (tx *Tx) SetHealth(accountID int64, ep chat.Endpoint, h chat.Health) error {
+	if ep.WebhookID != 0 {
+		tx.forgetWebhooks(accountID)
+		_, err := tx.exec(`UPDATE webhooks SET failing_since = ?, disabled_at = ? WHERE account_id = ? AND id = ?`,
+			ts(h.FailingSince), ts(h.DisabledAt), accountID, ep.WebhookID)
+		return err
+	}
+	if tx.wc != nil {
+		delete(tx.wc.inboxes, ep.InboxID)
+	}
+	_, err := tx.exec(`UPDATE channel_api SET failing_since = ?, disabled_at = ?
+		WHERE id = (SELECT channel_id FROM inboxes WHERE account_id = ? AND id = ? AND channel_type = 'Channel::Api')`,
+		ts(h.FailingSince), ts(h.DisabledAt), accountID, ep.InboxID)
 	return err
 }
 
 func (tx *Tx) ListDeliveries(accountID, afterID int64, limit int) ([]chat.Delivery, error) {
 	rows, err := tx.query(`SELECT `+deliveryCols+` FROM deliveries WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?`, accountID, afterID, limit)
 	return collect(rows, err, func(r *sql.Rows, d *chat.Delivery) error { return scanDelivery(r, d) })
+}
+
+func (tx *Tx) FindDelivery(accountID, id int64) (*chat.Delivery, error) {
+	var d chat.Delivery
+	row := tx.q.QueryRowContext(tx.ctx, tx.d.Rebind(`SELECT `+deliveryCols+` FROM deliveries WHERE account_id = ? AND id = ?`), accountID, id)
+	if err := scanDelivery(row, &d); err != nil {
+		if err == sql.ErrNoRows {
+			return nil, chat.NotFound()
+		}
+		return nil, tx.wrap(err, "find delivery")
+	}
+	return &d, nil
+}
+
+// endpointWhere selects one endpoint's deliveries.
+func endpointWhere(accountID int64, ep chat.Endpoint) (string, []any) {
+	if ep.WebhookID != 0 {
+		return `account_id = ? AND webhook_id = ?`, []any{accountID, ep.WebhookID}
+	}
+	return `account_id = ? AND inbox_id = ? AND webhook_id IS NULL`, []any{accountID, ep.InboxID}
+}
+
+func (tx *Tx) ListEndpointDeliveries(f chat.DeliveryFilter) ([]chat.Delivery, error) {
+	where, args := endpointWhere(f.AccountID, f.Endpoint)
+	if f.Status != "" {
+		where += ` AND status = ?`
+		args = append(args, f.Status)
+	}
+	if f.Event != "" {
+		where += ` AND event_name = ?`
+		args = append(args, f.Event)
+	}
+	if !f.Since.IsZero() {
+		where += ` AND created_at >= ?`
+		args = append(args, tsNotNull(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where += ` AND created_at < ?`
+		args = append(args, tsNotNull(f.Until))
+	}
+	if f.BeforeID != 0 {
+		where += ` AND id < ?`
+		args = append(args, f.BeforeID)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	rows, err := tx.query(`SELECT `+deliveryCols+` FROM deliveries WHERE `+where+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+	return collect(rows, err, func(r *sql.Rows, d *chat.Delivery) error { return scanDelivery(r, d) })
+}
+
+func (tx *Tx) Requeue(accountID int64, ep chat.Endpoint, id int64, failedSince, t time.Time) (int, error) {
+	where, args := endpointWhere(accountID, ep)
+	if id != 0 {
+		where += ` AND id = ? AND status <> ?`
+		args = append(args, id, chat.DeliveryNotice)
+	} else {
+		where += ` AND status = ? AND completed_at >= ?`
+		args = append(args, chat.DeliveryFailed, tsNotNull(failedSince))
+	}
+	res, err := tx.exec(`UPDATE deliveries SET status = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
+		completed_at = NULL, updated_at = ? WHERE `+where,
+		append([]any{chat.DeliveryPending, tsNotNull(t), tsNotNull(t)}, args...)...)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+func (tx *Tx) Prune(t time.Time, limit int) (int, error) {
+	cut := tsNotNull(t)
+	total := 0
+	for _, q := range []string{
+		// Attempts of old finished deliveries, and old attempts of any.
+		`DELETE FROM delivery_attempts WHERE id IN (SELECT id FROM delivery_attempts WHERE attempted_at < ? LIMIT ?)`,
+		`DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE status <> 'pending' AND completed_at < ? LIMIT ?)`,
+		`DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.created_at < ?
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) LIMIT ?)`,
+	} {
+		res, err := tx.exec(q, cut, limit)
+		if err != nil {
+			return total, err
+		}
+		n, _ := res.RowsAffected()
+		total += int(n)
+	}
+	return total, nil
 }

@@ -10,7 +10,8 @@ const inboxCols = `i.id, i.account_id, i.channel_id, i.name, i.channel_type, i.e
 	i.greeting_message, i.working_hours_enabled, i.out_of_office_message, i.timezone, i.enable_email_collect,
 	i.csat_survey_enabled, i.allow_messages_after_resolved, i.auto_assignment_config, i.lock_to_single_conversation,
 	i.sender_name_type, i.business_name, i.created_at, i.updated_at,
-	a.id, a.account_id, a.webhook_url, a.identifier, a.hmac_token, a.hmac_mandatory, a.additional_attributes, a.secret, a.created_at, a.updated_at,
+	a.id, a.account_id, a.webhook_url, a.identifier, a.hmac_token, a.hmac_mandatory, a.additional_attributes, a.secret,
+	a.failing_since, a.disabled_at, a.created_at, a.updated_at,
 	w.id, w.account_id, w.website_url, w.website_token, w.widget_color, w.welcome_title, w.welcome_tagline, w.feature_flags,
 	w.reply_time, w.hmac_token, w.pre_chat_form_enabled, w.pre_chat_form_options, w.hmac_mandatory, w.continuity_via_email,
 	w.allowed_domains, w.created_at, w.updated_at`
@@ -34,7 +35,8 @@ func scanInbox(r interface{ Scan(...any) error }, in *chat.Inbox) error {
 		&in.GreetingMessage, &in.WorkingHoursEnabled, &in.OutOfOfficeMessage, &in.Timezone, &in.EnableEmailCollect,
 		&in.CSATSurveyEnabled, &in.AllowMessagesAfterResolved, js{&in.AutoAssignmentConfig}, &in.LockToSingleConversation,
 		&in.SenderNameType, &in.BusinessName, nt{&in.CreatedAt}, nt{&in.UpdatedAt},
-		&aID, &aAcc, &aURL, &aIdent, &aHT, &aHM, js{&a.AdditionalAttributes}, &aSecret, nt{&a.CreatedAt}, nt{&a.UpdatedAt},
+		&aID, &aAcc, &aURL, &aIdent, &aHT, &aHM, js{&a.AdditionalAttributes}, &aSecret,
+		nt{&a.Health.FailingSince}, nt{&a.Health.DisabledAt}, nt{&a.CreatedAt}, nt{&a.UpdatedAt},
 		&wID, &wAcc, &wURL, &wTok, &wCol, &wTitle, &wTag, &wFlags,
 		&wReply, &wHT, &wPre, js{&w.PreChatFormOptions}, &wHM, &wCont,
 		&wDomains, nt{&w.CreatedAt}, nt{&w.UpdatedAt})

@@ -7,12 +7,13 @@ import (
 	"github.com/parleyhq/parley/internal/chat"
 )
 
-const webhookCols = `id, account_id, inbox_id, name, url, subscriptions, secret, previous_secret, previous_secret_expires_at, created_at, updated_at`
+const webhookCols = `id, account_id, inbox_id, name, url, subscriptions, secret, previous_secret, previous_secret_expires_at,
+	failing_since, disabled_at, created_at, updated_at`
 
 func scanWebhook(r interface{ Scan(...any) error }, w *chat.Webhook) error {
 	var subs string
 	if err := r.Scan(&w.ID, &w.AccountID, ni{&w.InboxID}, ns{&w.Name}, &w.URL, &subs, &w.Secret, ns{&w.PreviousSecret},
-		nt{&w.PreviousSecretExpiresAt}, nt{&w.CreatedAt}, nt{&w.UpdatedAt}); err != nil {
+		nt{&w.PreviousSecretExpiresAt}, nt{&w.Health.FailingSince}, nt{&w.Health.DisabledAt}, nt{&w.CreatedAt}, nt{&w.UpdatedAt}); err != nil {
 		return err
 	}
 	w.Subscriptions = []string{}
@@ -30,9 +31,9 @@ func subscriptionsText(subs []string) string {
 func (tx *Tx) CreateWebhook(w *chat.Webhook) error {
 	tx.forgetWebhooks(w.AccountID)
 	id, err := tx.insert(`INSERT INTO webhooks (account_id, inbox_id, name, url, subscriptions, secret, previous_secret,
-		previous_secret_expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		previous_secret_expires_at, failing_since, disabled_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.AccountID, nullID(w.InboxID), nullStr(w.Name), w.URL, subscriptionsText(w.Subscriptions), w.Secret, nullStr(w.PreviousSecret),
-		ts(w.PreviousSecretExpiresAt), tsNotNull(w.CreatedAt), tsNotNull(w.UpdatedAt))
+		ts(w.PreviousSecretExpiresAt), ts(w.Health.FailingSince), ts(w.Health.DisabledAt), tsNotNull(w.CreatedAt), tsNotNull(w.UpdatedAt))
 	w.ID = id
 	return err
 }
@@ -69,6 +70,9 @@ func (tx *Tx) forgetWebhooks(accountID int64) {
 	}
 }
 
+// UpdateWebhook writes a webhook's settings; its health has its own writer,
+// SetHealth, so that an edit never undoes what the delivery engine
+// recorded.
 func (tx *Tx) UpdateWebhook(w *chat.Webhook) error {
 	tx.forgetWebhooks(w.AccountID)
 	_, err := tx.exec(`UPDATE webhooks SET inbox_id = ?, name = ?, url = ?, subscriptions = ?, secret = ?, previous_secret = ?,

@@ -27,6 +27,7 @@ type Result struct {
 	StatusCode int           // 0 when no response came
 	Err        error         // a transport error or a non-2xx status
 	Latency    time.Duration // from sending to the response head
+	Header     http.Header   // the response's headers
 	Body       []byte        // the first 4 KiB of the response body
 }
 
@@ -57,7 +58,7 @@ func (s *Sender) Send(ctx context.Context, o *chat.Outbound) Result {
 		return Result{Err: err, Latency: time.Since(start)}
 	}
 	defer res.Body.Close()
-	r := Result{StatusCode: res.StatusCode, Latency: time.Since(start)}
+	r := Result{StatusCode: res.StatusCode, Latency: time.Since(start), Header: res.Header}
 	r.Body, _ = io.ReadAll(io.LimitReader(res.Body, maxResponseBody))
 	// Drain a little more so the connection can be reused.
 	io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))

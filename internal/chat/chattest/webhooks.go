@@ -160,6 +160,7 @@ func (ds *deliveryScene) webhookDelivery(ev *chat.Event, status string, next int
 	return chat.Delivery{
 		UUID:           uniq("00000000-0000-4000-8000"),
 		EventID:        ev.ID,
+		EventName:      ev.Name,
 		AccountID:      ds.Account.ID,
 		WebhookID:      ds.Webhook.ID,
 		URL:            ds.Webhook.URL,
@@ -179,6 +180,7 @@ func (ds *deliveryScene) inboxDelivery(ev *chat.Event, next int) chat.Delivery {
 	return chat.Delivery{
 		UUID:          uniq("00000000-0000-4000-8000"),
 		EventID:       ev.ID,
+		EventName:     ev.Name,
 		AccountID:     ds.Account.ID,
 		InboxID:       ds.Inbox.ID,
 		URL:           ds.Inbox.API.WebhookURL,

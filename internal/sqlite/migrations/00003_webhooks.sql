@@ -1,5 +1,6 @@
 -- +goose Up
--- Account webhooks (Chatwoot's webhooks table) and the delivery outbox.
+-- Account webhooks (Chatwoot's webhooks table), the delivery outbox and its
+-- attempt log.
 
 CREATE TABLE webhooks (
   id INTEGER PRIMARY KEY,
@@ -15,10 +16,18 @@ CREATE TABLE webhooks (
   -- After a rotation the old secret still signs for a while.
   previous_secret TEXT,
   previous_secret_expires_at INTEGER,
+  -- Health: the start of an unbroken run of failures, and when that run
+  -- disabled the endpoint.
+  failing_since INTEGER,
+  disabled_at INTEGER,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX webhooks_account_url_key ON webhooks (account_id, url);
+
+-- The same health for API inboxes' webhook_url.
+ALTER TABLE channel_api ADD COLUMN failing_since INTEGER;
+ALTER TABLE channel_api ADD COLUMN disabled_at INTEGER;
 
 -- One row per event and target, written in the transaction of the event.
 CREATE TABLE deliveries (
@@ -26,25 +35,52 @@ CREATE TABLE deliveries (
   -- Sent as X-Chatwoot-Delivery and webhook-id; the same on every attempt.
   uuid TEXT NOT NULL,
   event_id INTEGER NOT NULL,
+  event_name TEXT NOT NULL,
   account_id INTEGER NOT NULL,
   -- The target: an account webhook, or an API inbox's webhook_url.
   webhook_id INTEGER,
   inbox_id INTEGER,
   url TEXT NOT NULL,
-  -- pending, delivered or failed
+  -- pending, delivered, failed, or notice (a log entry such as
+  -- webhook_disabled, never sent)
   status TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
+  -- When a pending delivery is due.
   next_attempt_at INTEGER,
+  -- A claim by one instance (several instances on one database).
+  lease_owner TEXT,
+  lease_until INTEGER,
   last_status_code INTEGER,
   last_error TEXT,
   created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  completed_at INTEGER
 );
 CREATE UNIQUE INDEX deliveries_uuid_key ON deliveries (uuid);
-CREATE INDEX deliveries_due_idx ON deliveries (status, next_attempt_at);
+CREATE INDEX deliveries_due_idx ON deliveries (status, next_attempt_at, id);
 CREATE INDEX deliveries_webhook_idx ON deliveries (webhook_id, id);
+CREATE INDEX deliveries_inbox_idx ON deliveries (inbox_id, id);
 CREATE INDEX deliveries_event_idx ON deliveries (event_id);
+CREATE INDEX deliveries_account_idx ON deliveries (account_id, id);
+CREATE INDEX deliveries_completed_idx ON deliveries (completed_at);
+
+-- Every attempt of every delivery, with what the receiver answered.
+CREATE TABLE delivery_attempts (
+  id INTEGER PRIMARY KEY,
+  delivery_id INTEGER NOT NULL,
+  attempted_at INTEGER NOT NULL,
+  latency_us INTEGER NOT NULL,
+  status_code INTEGER,
+  error TEXT,
+  response_headers TEXT,
+  response_body BLOB
+);
+CREATE INDEX delivery_attempts_delivery_idx ON delivery_attempts (delivery_id, id);
+CREATE INDEX delivery_attempts_time_idx ON delivery_attempts (attempted_at);
 
 -- +goose Down
+DROP TABLE delivery_attempts;
 DROP TABLE deliveries;
+ALTER TABLE channel_api DROP COLUMN disabled_at;
+ALTER TABLE channel_api DROP COLUMN failing_since;
 DROP TABLE webhooks;

@@ -1,0 +1,210 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/parleyhq/parley/internal/chat"
+)
+
+// maxBatch is how many outcomes one transaction records.
+const maxBatch = 256
+
+// pollPage is the most deliveries one poll reads.
+const pollPage = 1000
+
+// Run delivers until ctx ends. It then stops taking work, waits up to
+// ShutdownTimeout for attempts in flight, records what they returned, and
+// returns. Nothing is lost: a delivery whose outcome was not recorded is
+// still pending in the database and is sent after the next start.
+func (e *Engine) Run(ctx context.Context) {
+	e.init()
+	recorded := make(chan struct{})
+	go func() { e.record(); close(recorded) }()
+
+	e.poll()
+	t := time.NewTicker(e.PollInterval)
+	defer t.Stop()
+loop:
+	for {
+		select {
+		case <-t.C:
+			e.poll()
+		case <-e.kick:
+			e.poll()
+		case <-ctx.Done():
+			break loop
+		}
+	}
+
+	e.mu.Lock()
+	e.stopping = true
+	e.mu.Unlock()
+	finished := make(chan struct{})
+	go func() { e.attempts.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(e.ShutdownTimeout):
+		e.Log.Warn("stopping: abandoning webhook attempts still in flight; they stay pending", "timeout", e.ShutdownTimeout)
+		e.cancelAll()
+		<-finished
+	}
+	close(e.results)
+	<-recorded
+	e.cancelAll()
+}
+
+// poll reads due deliveries into the queues while there is room, resuming
+// where the last poll stopped so a large backlog is read a page at a time.
+func (e *Engine) poll() {
+	for {
+		e.mu.Lock()
+		room := e.MaxQueued - e.queued
+		cursor, stopping := e.cursor, e.stopping
+		e.mu.Unlock()
+		if stopping || room < e.MaxQueued/4 {
+			return
+		}
+		limit := min(room, pollPage)
+		var due []chat.Outbound
+		err := e.Store.View(context.Background(), func(tx chat.Tx) (err error) {
+			due, err = tx.DueOutbound(e.Now().UTC(), cursor, limit)
+			return err
+		})
+		if err != nil {
+			e.Log.Error("looking for due webhook deliveries", "error", err)
+			return
+		}
+		e.mu.Lock()
+		if len(due) < limit {
+			e.cursor = chat.DeliveryCursor{} // the end: next time from the start
+		} else {
+			last := due[len(due)-1].Delivery
+			e.cursor = chat.DeliveryCursor{NextAttemptAt: last.NextAttemptAt, ID: last.ID}
+		}
+		refused := e.enqueueLocked(due)
+		e.mu.Unlock()
+		e.send(refused)
+		if len(due) < limit {
+			return
+		}
+	}
+}
+
+// record writes outcomes in batches until the results channel closes.
+func (e *Engine) record() {
+	for first := range e.results {
+		batch := []outcome{first}
+	collect:
+		for len(batch) < maxBatch {
+			select {
+			case o, ok := <-e.results:
+				if !ok {
+					break collect
+				}
+				batch = append(batch, o)
+			default:
+				break collect
+			}
+		}
+		e.commit(batch)
+	}
+}
+
+func (e *Engine) commit(batch []outcome) {
+	err := e.Store.Update(context.Background(), func(tx chat.Tx) error {
+		for i := range batch {
+			o := &batch[i]
+			if o.abandoned {
+				continue
+			}
+			if err := tx.RecordOutcome(&o.delivery); err != nil {
+				return err
+			}
+			if o.attempt != nil {
+				if err := tx.InsertAttempt(o.attempt); err != nil {
+					return err
+				}
+			}
+			if o.health != nil {
+				if err := tx.SetHealth(o.delivery.AccountID, o.endpoint.key, *o.health); err != nil {
+					return err
+				}
+			}
+			if o.disabled {
+				if err := e.noteDisabled(tx, o); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// The rows stay as they were (pending, due): the poll sends them
+		// again. At least once, never lost.
+		e.Log.Error("recording webhook outcomes", "deliveries", len(batch), "error", err)
+	}
+	e.mu.Lock()
+	for _, o := range batch {
+		delete(e.known, o.delivery.ID)
+	}
+	e.mu.Unlock()
+}
+
+// disabledNotice is the payload of the delivery log's webhook_disabled
+// record.
+type disabledNotice struct {
+	Event        string `json:"event"`
+	WebhookID    *int64 `json:"webhook_id"`
+	InboxID      *int64 `json:"inbox_id"`
+	URL          string `json:"url"`
+	FailingSince string `json:"failing_since"`
+	DisabledAt   string `json:"disabled_at"`
+	LastError    string `json:"last_error"`
+}
+
+// noteDisabled records that an endpoint was disabled: an event and, in the
+// endpoint's delivery log, a notice that is never sent.
+func (e *Engine) noteDisabled(tx chat.Tx, o *outcome) error {
+	st, h := o.endpoint, o.health
+	n := disabledNotice{Event: chat.EventWebhookDisabled, URL: redactURL(st.url),
+		FailingSince: h.FailingSince.UTC().Format(time.RFC3339), DisabledAt: h.DisabledAt.UTC().Format(time.RFC3339), LastError: o.delivery.LastError}
+	if st.key.WebhookID != 0 {
+		n.WebhookID = &st.key.WebhookID
+	} else {
+		n.InboxID = &st.key.InboxID
+	}
+	payload, _ := json.Marshal(n)
+	ev := &chat.Event{Name: chat.EventWebhookDisabled, AccountID: st.accountID, InboxID: st.key.InboxID, Payload: payload, CreatedAt: h.DisabledAt}
+	if err := tx.InsertEvent(ev); err != nil {
+		return err
+	}
+	return tx.InsertDeliveries([]chat.Delivery{{
+		UUID: chat.NewUUID(), EventID: ev.ID, EventName: ev.Name, AccountID: st.accountID, WebhookID: st.key.WebhookID,
+		InboxID: st.key.InboxID, URL: st.url, Status: chat.DeliveryNotice, LastError: o.delivery.LastError,
+		CreatedAt: h.DisabledAt, UpdatedAt: h.DisabledAt, CompletedAt: h.DisabledAt,
+	}})
+}
+
+// headersJSON keeps a response's headers for the delivery log, as an object
+// of each header's values joined with ", ".
+func headersJSON(h http.Header) chat.JSON {
+	if len(h) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(h))
+	for k, vs := range h {
+		v := ""
+		for i, x := range vs {
+			if i > 0 {
+				v += ", "
+			}
+			v += x
+		}
+		m[k] = v
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
