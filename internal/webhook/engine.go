@@ -47,6 +47,9 @@ type Engine struct {
 	// ShutdownTimeout bounds the wait for attempts in flight at stop; those
 	// still running then are abandoned and stay pending. Defaults to 10 s.
 	ShutdownTimeout time.Duration
+	// OnRecorded, when set, is called after each batch of outcomes commits,
+	// with the deliveries as recorded (for metrics and tests).
+	OnRecorded func([]chat.Delivery)
 
 	once      sync.Once
 	mu        sync.Mutex

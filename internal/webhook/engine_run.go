@@ -56,6 +56,29 @@ loop:
 	e.cancelAll()
 }
 
+// Poll looks for due deliveries now and queues them before it returns (their
+// attempts start in the background).
+func (e *Engine) Poll() {
+	e.init()
+	e.poll()
+}
+
+// Stats is a snapshot of the engine's work in memory.
+type Stats struct {
+	Queued    int // waiting for a free slot
+	InFlight  int // attempts under way
+	Known     int // queued, in flight, or waiting for their outcome's commit
+	Endpoints int // endpoints seen
+}
+
+// Stats reports the engine's work in memory.
+func (e *Engine) Stats() Stats {
+	e.init()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return Stats{Queued: e.queued, InFlight: e.inflight, Known: len(e.known), Endpoints: len(e.endpoints)}
+}
+
 // poll reads due deliveries into the queues while there is room, resuming
 // where the last poll stopped so a large backlog is read a page at a time.
 func (e *Engine) poll() {
@@ -151,6 +174,15 @@ func (e *Engine) commit(batch []outcome) {
 		delete(e.known, o.delivery.ID)
 	}
 	e.mu.Unlock()
+	if e.OnRecorded != nil && err == nil {
+		ds := make([]chat.Delivery, 0, len(batch))
+		for _, o := range batch {
+			if !o.abandoned {
+				ds = append(ds, o.delivery)
+			}
+		}
+		e.OnRecorded(ds)
+	}
 }
 
 // disabledNotice is the payload of the delivery log's webhook_disabled
