@@ -310,7 +310,9 @@ func TestEndpointDisabledAfterFiveDaysOfFailure(t *testing.T) {
 	}
 
 	// Enabled again: deliveries flow; a success clears the failure record.
-	r.update(func(tx chat.Tx) error { return tx.SetHealth(r.account.ID, chat.Endpoint{WebhookID: w.ID}, chat.Health{}) })
+	r.update(func(tx chat.Tx) error {
+		return tx.SetHealth(r.account.ID, chat.Endpoint{WebhookID: w.ID}, chat.Health{})
+	})
 	r.engine.EndpointEnabled(chat.Endpoint{WebhookID: w.ID})
 	rc.mu.Lock()
 	rc.statuses = nil
