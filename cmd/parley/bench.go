@@ -7,81 +7,173 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/parleyhq/parley/internal/bench"
 )
 
-const benchHelp = `Usage: parley bench api [flags]
+const benchHelp = `Usage: parley bench <benchmark> [flags]
 
-Measures Parley on this machine. It starts a server on a temporary SQLite
-database (removed afterwards) in this process, and drives it through the
-real HTTP API with concurrent clients, so the load generator shares the CPUs
-with the server as it would on a small box.
+Measures Parley on this machine. Each benchmark starts a server on a
+temporary SQLite database (removed afterwards) in this process and drives it
+through the real HTTP API with concurrent clients; the load generator and
+the webhook receivers share the CPUs with the server, as they would on one
+small box.
 
-  api   message creates per second through POST
-        /api/v1/accounts/1/conversations/{id}/messages; each is a committed
-        transaction that also records its message_created event
+Benchmarks:
+  api          message creates per second through POST
+               /api/v1/accounts/1/conversations/{id}/messages (each a
+               committed transaction with its event)
+  deliveries   the same load with webhooks subscribed: events accepted/s,
+               deliveries completed/s end to end, first-attempt latency from
+               the API's answer to the receiver, peak memory, and the raw
+               limit (signed POSTs/s from a Go client to the same receiver)
+  backlog      a backlog of due deliveries in the database, drained by the
+               engine: deliveries/s over time and peak memory
 
-Flags:
+Run 'parley bench <benchmark> -h' for its flags.
 `
 
 func runBench(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "api" {
-		if len(args) > 0 && args[0] != "-h" && args[0] != "-help" && args[0] != "--help" {
-			fmt.Fprintf(os.Stderr, "parley bench: unknown benchmark %q\n\n", args[0])
-		}
+	if len(args) == 0 {
 		fmt.Fprint(os.Stderr, benchHelp)
-		newBenchFlags().PrintDefaults()
 		return errUsage
 	}
-	fs := newBenchFlags()
-	if err := fs.Parse(args[1:]); err != nil {
+	switch args[0] {
+	case "api":
+		return benchAPI(ctx, args[1:])
+	case "deliveries":
+		return benchDeliveries(ctx, args[1:])
+	case "backlog":
+		return benchBacklog(ctx, args[1:])
+	case "-h", "-help", "--help", "help":
+		fmt.Print(benchHelp)
+		return nil
+	}
+	fmt.Fprintf(os.Stderr, "parley bench: unknown benchmark %q\n\n%s", args[0], benchHelp)
+	return errUsage
+}
+
+// printJSON writes v indented to stdout.
+func printJSON(v any) {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func benchAPI(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench api", flag.ContinueOnError)
+	clients := fs.Int("clients", 32, "concurrent HTTP clients")
+	duration := fs.Duration("duration", 10*time.Second, "how long to measure (after a 1 s warm-up)")
+	convs := fs.Int("conversations", 50, "conversations the messages are spread over")
+	sync := fs.String("sqlite-synchronous", "NORMAL", "SQLite synchronous setting: NORMAL or FULL")
+	asJSON := fs.Bool("json", false, "print the result as JSON (no progress lines)")
+	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	cfg := bench.APIConfig{
-		Clients: *benchClients, Duration: *benchDuration, Conversations: *benchConversations,
-		Synchronous: *benchSync,
-	}
-	if !*benchJSON {
+	cfg := bench.APIConfig{Clients: *clients, Duration: *duration, Conversations: *convs, Synchronous: *sync}
+	if !*asJSON {
 		cfg.Progress = os.Stderr
 		fmt.Fprintf(os.Stderr, "parley bench api: %d clients, %d conversations, %s, GOMAXPROCS=%d, SQLite synchronous=%s\n",
-			cfg.Clients, cfg.Conversations, cfg.Duration, runtime.GOMAXPROCS(0), *benchSync)
+			cfg.Clients, cfg.Conversations, cfg.Duration, runtime.GOMAXPROCS(0), *sync)
 	}
 	res, err := bench.RunAPI(ctx, cfg)
 	if res != nil {
-		if *benchJSON {
-			enc := json.NewEncoder(os.Stdout)
-			enc.SetIndent("", "  ")
-			enc.Encode(res)
+		if *asJSON {
+			printJSON(res)
 		} else {
-			fmt.Printf("\n%-34s %12s\n", "measure", "value")
-			fmt.Printf("%-34s %12.0f\n", "message creates per second", res.PerSecond)
-			fmt.Printf("%-34s %12d\n", "requests (errors)", res.Requests)
-			fmt.Printf("%-34s %12d\n", "errors", res.Errors)
-			fmt.Printf("%-34s %12.2f\n", "latency p50 (ms)", res.P50ms)
-			fmt.Printf("%-34s %12.2f\n", "latency p90 (ms)", res.P90ms)
-			fmt.Printf("%-34s %12.2f\n", "latency p99 (ms)", res.P99ms)
-			fmt.Printf("%-34s %12d\n", "events recorded (whole run)", res.Events)
+			table([][2]string{
+				{"message creates per second", fmt.Sprintf("%.0f", res.PerSecond)},
+				{"requests", fmt.Sprint(res.Requests)},
+				{"errors", fmt.Sprint(res.Errors)},
+				{"latency p50 (ms)", fmt.Sprintf("%.2f", res.P50ms)},
+				{"latency p90 (ms)", fmt.Sprintf("%.2f", res.P90ms)},
+				{"latency p99 (ms)", fmt.Sprintf("%.2f", res.P99ms)},
+				{"events recorded (whole run)", fmt.Sprint(res.Events)},
+			})
 		}
 	}
 	return err
 }
 
-var (
-	benchClients       *int
-	benchDuration      *time.Duration
-	benchConversations *int
-	benchSync          *string
-	benchJSON          *bool
-)
+func benchDeliveries(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench deliveries", flag.ContinueOnError)
+	var cfg bench.DeliveriesConfig
+	fs.IntVar(&cfg.Endpoints, "endpoints", 1, "live webhooks every message is delivered to")
+	fs.IntVar(&cfg.Dead, "dead", 0, "extra webhooks that never answer (every attempt times out)")
+	fs.IntVar(&cfg.Clients, "clients", 32, "concurrent API clients")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "message creates per second to offer (0: as fast as the server takes them)")
+	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to measure (after a 2 s warm-up)")
+	fs.DurationVar(&cfg.RawDuration, "raw-duration", 3*time.Second, "how long to measure the raw limit first (negative: skip)")
+	fs.IntVar(&cfg.Conversations, "conversations", 50, "conversations the messages are spread over")
+	fs.StringVar(&cfg.Synchronous, "sqlite-synchronous", "NORMAL", "SQLite synchronous setting: NORMAL or FULL")
+	asJSON := fs.Bool("json", false, "print the result as JSON (no progress lines)")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the measured run to this file")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *profile != "" {
+		stop, err := startProfile(*profile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	if !*asJSON {
+		cfg.Progress = os.Stderr
+		fmt.Fprintf(os.Stderr, "parley bench deliveries: %d live endpoints, %d dead, %d clients, rate %s, %s, GOMAXPROCS=%d\n",
+			cfg.Endpoints, cfg.Dead, cfg.Clients, rateText(cfg.Rate), cfg.Duration, runtime.GOMAXPROCS(0))
+	}
+	res, err := bench.RunDeliveries(ctx, cfg)
+	if res != nil {
+		if *asJSON {
+			printJSON(res)
+		} else {
+			table([][2]string{
+				{"events accepted per second", fmt.Sprintf("%.0f", res.EventsPerSecond)},
+				{"deliveries completed per second", fmt.Sprintf("%.0f", res.DeliveriesPerSecond)},
+				{"raw limit (signed POSTs/s)", fmt.Sprintf("%.0f", res.RawPerSecond)},
+				{"deliveries as share of raw", fmt.Sprintf("%.0f%%", 100*res.RawShare)},
+				{"first-attempt latency p50 (ms)", fmt.Sprintf("%.2f", res.P50ms)},
+				{"first-attempt latency p90 (ms)", fmt.Sprintf("%.2f", res.P90ms)},
+				{"first-attempt latency p99 (ms)", fmt.Sprintf("%.2f", res.P99ms)},
+				{"latency samples", fmt.Sprint(res.LatencySamples)},
+				{"peak RSS (MiB)", fmt.Sprintf("%.0f", res.PeakRSSMiB)},
+				{"API errors", fmt.Sprint(res.Errors)},
+			})
+		}
+	}
+	return err
+}
 
-func newBenchFlags() *flag.FlagSet {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	benchClients = fs.Int("clients", 32, "concurrent HTTP clients")
-	benchDuration = fs.Duration("duration", 10*time.Second, "how long to measure (after a 1 s warm-up)")
-	benchConversations = fs.Int("conversations", 50, "conversations the messages are spread over")
-	benchSync = fs.String("sqlite-synchronous", "NORMAL", "SQLite synchronous setting: NORMAL or FULL")
-	benchJSON = fs.Bool("json", false, "print the result as JSON (no progress lines)")
-	return fs
+func rateText(r float64) string {
+	if r <= 0 {
+		return "unlimited"
+	}
+	return fmt.Sprintf("%.0f/s", r)
+}
+
+func table(rows [][2]string) {
+	fmt.Printf("\n%-36s %12s\n", "measure", "value")
+	for _, r := range rows {
+		fmt.Printf("%-36s %12s\n", r[0], r[1])
+	}
+}
+
+func benchBacklog(ctx context.Context, args []string) error {
+	return fmt.Errorf("bench backlog: not written yet")
+}
+
+// startProfile writes a CPU profile until the returned function is called.
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

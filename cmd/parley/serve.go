@@ -42,6 +42,8 @@ type serveConfig struct {
 	shutdownTimeout    time.Duration
 	webhookTimeout     time.Duration
 	webhookConcurrency int
+	retention          time.Duration
+	allowPrivateNet    bool
 	adminToken         string
 	adminEmail         string
 	platformToken      string
@@ -62,8 +64,21 @@ func parseServe(args []string) (*serveConfig, error) {
 		"how long Ctrl-C waits for in-flight requests (env PARLEY_SHUTDOWN_TIMEOUT)")
 	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", envDuration(5*time.Second, "PARLEY_WEBHOOK_TIMEOUT", "WEBHOOK_TIMEOUT"),
 		"time limit of one webhook delivery attempt (env PARLEY_WEBHOOK_TIMEOUT; Chatwoot's WEBHOOK_TIMEOUT, in seconds, is accepted too)")
+	fs.BoolVar(&c.allowPrivateNet, "allow-private-network", webhook.PolicyFromEnv(os.Getenv).AllowPrivate,
+		"let webhooks reach loopback, private and link-local addresses; metadata, multicast and unspecified ones stay refused (env PARLEY_ALLOW_PRIVATE_NETWORK; Chatwoot's SAFE_FETCH_ALLOW_PRIVATE_NETWORK is accepted too)")
 	fs.IntVar(&c.webhookConcurrency, "webhook-concurrency", envInt(16, "PARLEY_WEBHOOK_CONCURRENCY"),
 		"deliveries sent at once to any one endpoint (env PARLEY_WEBHOOK_CONCURRENCY)")
+	c.retention = webhook.DefaultRetention
+	if v := env("", "PARLEY_RETENTION"); v != "" {
+		d, err := parseRetention(v)
+		if err != nil {
+			fmt.Fprintf(fs.Output(), "parley serve: PARLEY_RETENTION: %v\n", err)
+			return nil, errUsage
+		}
+		c.retention = d
+	}
+	fs.Var(retentionFlag{&c.retention}, "retention",
+		"how long webhook delivery logs (attempts, finished deliveries, payloads) are kept before they are pruned; a `duration` such as 720h or days such as 30d; 0 keeps everything; pending deliveries are never pruned (env PARLEY_RETENTION)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), serveHelp)
 		fs.PrintDefaults()
@@ -96,9 +111,12 @@ func runServe(ctx context.Context, args []string) error {
 	if cfg.webhookTimeout <= 0 {
 		cfg.webhookTimeout = 5 * time.Second
 	}
+	// Deliveries connect only to addresses the network policy allows.
+	deliveries := webhook.NewClient(webhook.ClientConfig{Timeout: cfg.webhookTimeout,
+		Policy: webhook.Policy{AllowPrivate: cfg.allowPrivateNet}})
 	engine := &webhook.Engine{
 		Store:               store,
-		Sender:              &webhook.Sender{Client: &http.Client{Timeout: cfg.webhookTimeout}, UserAgent: "Parley/" + version},
+		Sender:              &webhook.Sender{HTTP: deliveries, UserAgent: "Parley/" + version},
 		Log:                 log,
 		EndpointConcurrency: cfg.webhookConcurrency,
 		ShutdownTimeout:     cfg.shutdownTimeout,
@@ -112,6 +130,13 @@ func runServe(ctx context.Context, args []string) error {
 		stopEngine()
 		<-engineDone
 	}()
+	if cfg.retention > 0 {
+		pruner := &webhook.Pruner{Store: store, Retention: cfg.retention, Log: log}
+		pctx, stopPruner := context.WithCancel(context.Background())
+		prunerDone := make(chan struct{})
+		go func() { pruner.Run(pctx); close(prunerDone) }()
+		defer func() { stopPruner(); <-prunerDone }()
+	}
 
 	admin, created, err := svc.Bootstrap(ctx, cfg.adminToken, cfg.adminEmail)
 	if err != nil {

@@ -85,6 +85,19 @@ func (s *Server) routeTable() []route {
 		{Method: "DELETE", Path: acct + "/webhooks/{id}", Auth: authAdmin, Tag: "Webhooks", Summary: "Delete a webhook", Handle: s.deleteWebhook},
 		{Method: "POST", Path: acct + "/webhooks/{id}/rotate_secret", Auth: authAdmin, Tag: "Webhooks", Summary: "Replace the secret; the old one keeps signing for 24 hours (Parley's own)", Reply: webhookReply{}, Handle: s.rotateWebhookSecret},
 
+		// Delivery log (Parley's own): an account webhook's, and an API
+		// inbox's webhook_url's, under .../webhook.
+		{Method: "GET", Path: acct + "/webhooks/{webhook_id}/deliveries", Auth: authAdmin, Tag: "Delivery log", Summary: "A webhook's deliveries, newest first, with its health", Reply: deliveryListReply{}, Query: deliveryListQuery, Handle: s.listDeliveries(webhookTarget)},
+		{Method: "GET", Path: acct + "/webhooks/{webhook_id}/deliveries/{id}", Auth: authAdmin, Tag: "Delivery log", Summary: "A delivery with its payload and every attempt", Reply: deliveryDetailJSON{}, Handle: s.showDelivery(webhookTarget)},
+		{Method: "POST", Path: acct + "/webhooks/{webhook_id}/deliveries/{id}/redeliver", Auth: authAdmin, Tag: "Delivery log", Summary: "Send a delivery again now, with the same delivery id", Reply: deliveryJSON{}, Handle: s.redeliver(webhookTarget)},
+		{Method: "POST", Path: acct + "/webhooks/{webhook_id}/recover", Auth: authAdmin, Tag: "Delivery log", Summary: "Send again every delivery that failed since a time", Body: recoverBody{}, Reply: recoverReply{}, Handle: s.recoverDeliveries(webhookTarget)},
+		{Method: "POST", Path: acct + "/webhooks/{webhook_id}/enable", Auth: authAdmin, Tag: "Delivery log", Summary: "Re-enable a webhook disabled after failing, and optionally recover what it missed", Body: enableBody{}, Reply: enableReply{}, Handle: s.enableEndpoint(webhookTarget)},
+		{Method: "GET", Path: acct + "/inboxes/{inbox_id}/webhook/deliveries", Auth: authAdmin, Tag: "Delivery log", Summary: "An API inbox's webhook_url deliveries, newest first, with its health", Reply: deliveryListReply{}, Query: deliveryListQuery, Handle: s.listDeliveries(inboxTarget)},
+		{Method: "GET", Path: acct + "/inboxes/{inbox_id}/webhook/deliveries/{id}", Auth: authAdmin, Tag: "Delivery log", Summary: "A delivery to an API inbox's webhook_url with its payload and every attempt", Reply: deliveryDetailJSON{}, Handle: s.showDelivery(inboxTarget)},
+		{Method: "POST", Path: acct + "/inboxes/{inbox_id}/webhook/deliveries/{id}/redeliver", Auth: authAdmin, Tag: "Delivery log", Summary: "Send a delivery to an API inbox's webhook_url again now", Reply: deliveryJSON{}, Handle: s.redeliver(inboxTarget)},
+		{Method: "POST", Path: acct + "/inboxes/{inbox_id}/webhook/recover", Auth: authAdmin, Tag: "Delivery log", Summary: "Send again every delivery to an API inbox's webhook_url that failed since a time", Body: recoverBody{}, Reply: recoverReply{}, Handle: s.recoverDeliveries(inboxTarget)},
+		{Method: "POST", Path: acct + "/inboxes/{inbox_id}/webhook/enable", Auth: authAdmin, Tag: "Delivery log", Summary: "Re-enable an API inbox's webhook_url, and optionally recover what it missed", Body: enableBody{}, Reply: enableReply{}, Handle: s.enableEndpoint(inboxTarget)},
+
 		// Contacts.
 		{Method: "GET", Path: acct + "/contacts", Auth: authAccount, Tag: "Contacts", Summary: "List contacts", Reply: contactList{}, Query: contactListQuery, Handle: s.listContacts},
 		{Method: "GET", Path: acct + "/contacts/search", Auth: authAccount, Tag: "Contacts", Summary: "Search contacts by name, email, phone number or identifier", Reply: contactList{}, Query: contactSearchQuery, Handle: s.searchContacts},

@@ -120,7 +120,7 @@ func (s *Service) CreateConversation(ctx context.Context, a *Actor, in Conversat
 				return err
 			}
 		}
-		if d, err = loadConversation(o.tx, c, inbox, contact); err != nil {
+		if d, err = loadConversation(o.tx, c, inbox, contact, nil); err != nil {
 			return err
 		}
 		o.loaded(d)

@@ -33,12 +33,14 @@ const unreadCap = 10
 
 // LoadConversation gathers a conversation's detail in tx.
 func LoadConversation(tx Tx, c *Conversation) (*ConversationDetail, error) {
-	return loadConversation(tx, c, nil, nil)
+	return loadConversation(tx, c, nil, nil, nil)
 }
 
-// loadConversation is LoadConversation reusing an inbox and contact the
-// caller has already read in the same transaction (nil to look them up).
-func loadConversation(tx Tx, c *Conversation, inbox *Inbox, contact *Contact) (*ConversationDetail, error) {
+// loadConversation is LoadConversation reusing what the caller has already
+// read in the same transaction (nil to look it up): the inbox, the contact,
+// and a message just added, which is the last chat message when it is
+// public and not an activity.
+func loadConversation(tx Tx, c *Conversation, inbox *Inbox, contact *Contact, added *MessageDetail) (*ConversationDetail, error) {
 	d := &ConversationDetail{Conversation: c, Inbox: inbox, Contact: contact}
 	var err error
 	if d.Account, err = tx.FindAccount(c.AccountID); err != nil {
@@ -69,13 +71,17 @@ func loadConversation(tx Tx, c *Conversation, inbox *Inbox, contact *Contact) (*
 			return nil, err
 		}
 	}
-	last, err := tx.LastChatMessage(c.ID)
-	if err != nil {
-		return nil, err
-	}
-	if last != nil {
-		if d.LastMessage, err = LoadMessage(tx, last, d.Contact); err != nil {
+	if added != nil && added.Message.IsChat() && !added.Message.Private {
+		d.LastMessage = added
+	} else {
+		last, err := tx.LastChatMessage(c.ID)
+		if err != nil {
 			return nil, err
+		}
+		if last != nil {
+			if d.LastMessage, err = LoadMessage(tx, last, d.Contact); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if d.UnreadCount, err = tx.CountIncomingSince(c.ID, c.AgentLastSeenAt, unreadCap); err != nil {

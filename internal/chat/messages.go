@@ -54,7 +54,7 @@ func (s *Service) CreateMessage(ctx context.Context, a *Actor, displayID int64, 
 		if md, err = s.addMessage(o, a, c, inbox, contact, in); err != nil {
 			return err
 		}
-		if cd, err = loadConversation(o.tx, c, inbox, contact); err != nil {
+		if cd, err = loadConversation(o.tx, c, inbox, contact, md); err != nil {
 			return err
 		}
 		o.loaded(cd)
@@ -222,7 +222,7 @@ func (s *Service) changeMessage(ctx context.Context, a *Actor, displayID, id int
 					MessageID: after.ID, Changes: messageChanges(before, &after)})
 			}
 		}
-		if cd, err = loadConversation(o.tx, c, inbox, nil); err != nil {
+		if cd, err = loadConversation(o.tx, c, inbox, nil, nil); err != nil {
 			return err
 		}
 		md, err = LoadMessage(o.tx, &after, cd.Contact)

@@ -139,12 +139,20 @@ type Tx interface {
 	// ListAttempts returns a delivery's attempts, oldest first.
 	ListAttempts(deliveryID int64) ([]Attempt, error)
 	// Requeue makes an endpoint's deliveries pending again, due at t: the
-	// one with id (when id is non-zero), or all failed since a time.
-	// It returns how many it requeued.
+	// one with id (when id is non-zero; never a notice), or all failed
+	// (completed) at or after failedSince. They keep their uuid and
+	// attempts, lose any lease and completion time, and take the
+	// endpoint's current URL (kept when an API inbox has none). It returns
+	// how many it requeued.
 	Requeue(accountID int64, ep Endpoint, id int64, failedSince, t time.Time) (int, error)
-	// Prune deletes deliveries finished before t with their attempts, older
-	// attempts, and events older than t that no pending delivery needs, up
-	// to limit rows of each; it returns how many rows went.
+	// Prune deletes, up to limit rows of each: attempts made before t,
+	// deliveries finished (delivered, failed or notice) before t, and events
+	// created before t that no delivery refers to. It never deletes a
+	// pending delivery nor the event it sends. Deliveries and events are
+	// taken in id order up to the first one created at or after t (ids grow
+	// with time), so a row written out of time order may wait for a later
+	// call. It returns how many rows went; call it again until that is
+	// less than limit.
 	Prune(t time.Time, limit int) (int, error)
 
 	InsertEvent(ev *Event) error

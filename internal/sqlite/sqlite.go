@@ -81,7 +81,10 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 		}
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	write, err := openDB(base + "&_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")")
+	// The writer never checkpoints: copying the WAL back into the database
+	// would stall every write behind it. A checkpointer connection does it
+	// in the background, on another core.
+	write, err := openDB(base + "&_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(0)&_pragma=synchronous(" + sync + ")")
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +113,14 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 	read.SetMaxIdleConns(n)
 	read.SetConnMaxIdleTime(0)
 	read.SetConnMaxLifetime(0)
-	return sqlstore.New(sqlstore.Options{Read: read, Write: write, GroupCommit: true, IgnoreCancel: true, Dialect: Dialect{}})
+	cp, err := startCheckpointer(base)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, err
+	}
+	return sqlstore.New(sqlstore.Options{Read: read, Write: write, GroupCommit: true, IgnoreCancel: true, Dialect: Dialect{},
+		OnClose: []func(){cp.stop}})
 }
 
 func openDB(dsn string) (*sql.DB, error) {
@@ -144,6 +154,9 @@ func (Dialect) Rebind(q string) string { return q }
 
 // ILike: SQLite's LIKE is already case-insensitive for ASCII.
 func (Dialect) ILike() string { return "LIKE" }
+
+// LastInsertID: SQLite reports the rowid of an INSERT.
+func (Dialect) LastInsertID() bool { return true }
 
 // LockSuffix is empty: the single writer connection serialises all writes.
 func (Dialect) LockSuffix() string { return "" }

@@ -16,6 +16,14 @@ func scanContact(r interface{ Scan(...any) error }, c *chat.Contact) error {
 }
 
 func (tx *Tx) CreateContact(c *chat.Contact) error {
+	err := tx.createContact(c)
+	if err == nil && tx.wc != nil {
+		tx.wc.putContact(c)
+	}
+	return err
+}
+
+func (tx *Tx) createContact(c *chat.Contact) error {
 	id, err := tx.insert(`INSERT INTO contacts (account_id, name, email, phone_number, identifier, avatar_url, additional_attributes,
 		custom_attributes, blocked, last_activity_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.AccountID, c.Name, nullStr(c.Email), nullStr(c.PhoneNumber), nullStr(c.Identifier), c.AvatarURL, jsonText(c.AdditionalAttributes),
@@ -37,7 +45,19 @@ func (tx *Tx) findContact(where string, args ...any) (*chat.Contact, error) {
 }
 
 func (tx *Tx) FindContact(accountID, id int64) (*chat.Contact, error) {
-	return tx.findContact(`account_id = ? AND id = ?`, accountID, id)
+	if tx.wc != nil {
+		if c, ok := tx.wc.contacts[id]; ok {
+			if c.AccountID != accountID {
+				return nil, chat.NotFound()
+			}
+			return cloneContact(c), nil
+		}
+	}
+	c, err := tx.findContact(`account_id = ? AND id = ?`, accountID, id)
+	if err == nil && tx.wc != nil {
+		tx.wc.putContact(c)
+	}
+	return c, err
 }
 
 func (tx *Tx) FindContactBy(accountID int64, column, value string) (*chat.Contact, error) {
@@ -114,6 +134,18 @@ func escapeLike(s string) string {
 }
 
 func (tx *Tx) UpdateContact(c *chat.Contact) error {
+	err := tx.updateContact(c)
+	if tx.wc != nil {
+		if err == nil {
+			tx.wc.putContact(c)
+		} else {
+			delete(tx.wc.contacts, c.ID)
+		}
+	}
+	return err
+}
+
+func (tx *Tx) updateContact(c *chat.Contact) error {
 	_, err := tx.exec(`UPDATE contacts SET name = ?, email = ?, phone_number = ?, identifier = ?, avatar_url = ?, additional_attributes = ?,
 		custom_attributes = ?, blocked = ?, last_activity_at = ?, updated_at = ? WHERE id = ?`,
 		c.Name, nullStr(c.Email), nullStr(c.PhoneNumber), nullStr(c.Identifier), c.AvatarURL, jsonText(c.AdditionalAttributes),
@@ -122,6 +154,9 @@ func (tx *Tx) UpdateContact(c *chat.Contact) error {
 }
 
 func (tx *Tx) DeleteContact(accountID, id int64) error {
+	if tx.wc != nil {
+		tx.wc.forgetBusy() // the cascade takes conversations and contact inboxes
+	}
 	return tx.deleteOne(`DELETE FROM contacts WHERE account_id = ? AND id = ?`, accountID, id)
 }
 
@@ -132,6 +167,14 @@ func scanContactInbox(r interface{ Scan(...any) error }, ci *chat.ContactInbox) 
 }
 
 func (tx *Tx) CreateContactInbox(ci *chat.ContactInbox) error {
+	err := tx.createContactInbox(ci)
+	if err == nil && tx.wc != nil {
+		tx.wc.putContactInbox(ci)
+	}
+	return err
+}
+
+func (tx *Tx) createContactInbox(ci *chat.ContactInbox) error {
 	id, err := tx.insert(`INSERT INTO contact_inboxes (contact_id, inbox_id, source_id, hmac_verified, pubsub_token, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		ci.ContactID, ci.InboxID, ci.SourceID, ci.HMACVerified, ci.PubsubToken, tsNotNull(ci.CreatedAt), tsNotNull(ci.UpdatedAt))
@@ -152,7 +195,16 @@ func (tx *Tx) findContactInbox(where string, args ...any) (*chat.ContactInbox, e
 }
 
 func (tx *Tx) FindContactInbox(id int64) (*chat.ContactInbox, error) {
-	return tx.findContactInbox(`id = ?`, id)
+	if tx.wc != nil {
+		if ci, ok := tx.wc.contactInbox[id]; ok {
+			return &ci, nil
+		}
+	}
+	ci, err := tx.findContactInbox(`id = ?`, id)
+	if err == nil && tx.wc != nil {
+		tx.wc.putContactInbox(ci)
+	}
+	return ci, err
 }
 
 func (tx *Tx) FindContactInboxBySource(inboxID int64, sourceID string) (*chat.ContactInbox, error) {
@@ -165,6 +217,9 @@ func (tx *Tx) ListContactInboxes(contactID int64) ([]chat.ContactInbox, error) {
 }
 
 func (tx *Tx) UpdateContactInbox(ci *chat.ContactInbox) error {
+	if tx.wc != nil {
+		delete(tx.wc.contactInbox, ci.ID)
+	}
 	_, err := tx.exec(`UPDATE contact_inboxes SET source_id = ?, hmac_verified = ?, updated_at = ? WHERE id = ?`,
 		ci.SourceID, ci.HMACVerified, tsNotNull(ci.UpdatedAt), ci.ID)
 	return err

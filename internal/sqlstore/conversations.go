@@ -41,6 +41,9 @@ func (tx *Tx) CreateConversation(c *chat.Conversation) error {
 		nullID(c.TeamID), nullID(c.CampaignID), ts(c.SnoozedUntil), jsonText(c.CustomAttributes), ts(c.AssigneeLastSeenAt), ts(c.FirstReplyCreatedAt), nullStr(c.Priority),
 		nullID(c.SLAPolicyID), ts(c.WaitingSince), strings.Join(c.Labels, ","), nullID(c.AssigneeAgentBotID))
 	c.ID = id
+	if err == nil && tx.wc != nil {
+		tx.wc.putConversation(c)
+	}
 	return err
 }
 
@@ -57,11 +60,31 @@ func (tx *Tx) findConversation(where string, args ...any) (*chat.Conversation, e
 }
 
 func (tx *Tx) FindConversation(accountID, displayID int64) (*chat.Conversation, error) {
-	return tx.findConversation(`account_id = ? AND display_id = ?`, accountID, displayID)
+	if tx.wc != nil {
+		if id, ok := tx.wc.byDisplay[[2]int64{accountID, displayID}]; ok {
+			if c, ok := tx.wc.conversations[id]; ok {
+				return cloneConversation(c), nil
+			}
+		}
+	}
+	c, err := tx.findConversation(`account_id = ? AND display_id = ?`, accountID, displayID)
+	if err == nil && tx.wc != nil {
+		tx.wc.putConversation(c)
+	}
+	return c, err
 }
 
 func (tx *Tx) FindConversationByID(id int64) (*chat.Conversation, error) {
-	return tx.findConversation(`id = ?`, id)
+	if tx.wc != nil {
+		if c, ok := tx.wc.conversations[id]; ok {
+			return cloneConversation(c), nil
+		}
+	}
+	c, err := tx.findConversation(`id = ?`, id)
+	if err == nil && tx.wc != nil {
+		tx.wc.putConversation(c)
+	}
+	return c, err
 }
 
 // conversationWhere builds the filter shared by listing and counting.
@@ -136,5 +159,12 @@ func (tx *Tx) UpdateConversation(c *chat.Conversation) error {
 		jsonText(c.AdditionalAttributes), nullStr(c.Identifier), tsNotNull(c.LastActivityAt), nullID(c.TeamID), nullID(c.CampaignID), ts(c.SnoozedUntil), jsonText(c.CustomAttributes),
 		ts(c.AssigneeLastSeenAt), ts(c.FirstReplyCreatedAt), nullStr(c.Priority), nullID(c.SLAPolicyID), ts(c.WaitingSince), strings.Join(c.Labels, ","),
 		nullID(c.AssigneeAgentBotID), c.ID)
+	if tx.wc != nil {
+		if err == nil {
+			tx.wc.putConversation(c)
+		} else {
+			delete(tx.wc.conversations, c.ID)
+		}
+	}
 	return err
 }

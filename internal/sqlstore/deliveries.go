@@ -40,8 +40,9 @@ func (tx *Tx) InsertDeliveries(ds []chat.Delivery) error {
 }
 
 func (tx *Tx) PendingDeliveries(t time.Time, limit int) ([]chat.Delivery, error) {
-	rows, err := tx.query(`SELECT `+deliveryCols+` FROM deliveries WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
-		chat.DeliveryPending, tsNotNull(t), limit)
+	// The literal status matches the partial due index.
+	rows, err := tx.query(`SELECT `+deliveryCols+` FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+		tsNotNull(t), limit)
 	return collect(rows, err, func(r *sql.Rows, d *chat.Delivery) error { return scanDelivery(r, d) })
 }
 
@@ -81,10 +82,10 @@ func (tx *Tx) LoadOutbound(deliveryID int64) (*chat.Outbound, error) {
 
 func (tx *Tx) DueOutbound(now time.Time, after chat.DeliveryCursor, limit int) ([]chat.Outbound, error) {
 	at := ts0(after.NextAttemptAt)
-	rows, err := tx.query(outboundSelect+` WHERE d.status = ? AND d.next_attempt_at <= ?
+	rows, err := tx.query(outboundSelect+` WHERE d.status = 'pending' AND d.next_attempt_at <= ?
 		AND (d.next_attempt_at > ? OR (d.next_attempt_at = ? AND d.id > ?))
 		ORDER BY d.next_attempt_at, d.id LIMIT ?`,
-		chat.DeliveryPending, tsNotNull(now), at, at, after.ID, limit)
+		tsNotNull(now), at, at, after.ID, limit)
 	return collect(rows, err, func(r *sql.Rows, o *chat.Outbound) error { return scanOutbound(r, o) })
 }
 
@@ -194,6 +195,16 @@ func (tx *Tx) ListEndpointDeliveries(f chat.DeliveryFilter) ([]chat.Delivery, er
 	return collect(rows, err, func(r *sql.Rows, d *chat.Delivery) error { return scanDelivery(r, d) })
 }
 
+// endpointURL is a subquery of an endpoint's current URL: the webhook's
+// url, or the API inbox's webhook_url (NULL when it has none).
+func endpointURL(accountID int64, ep chat.Endpoint) (string, []any) {
+	if ep.WebhookID != 0 {
+		return `(SELECT url FROM webhooks WHERE account_id = ? AND id = ?)`, []any{accountID, ep.WebhookID}
+	}
+	return `(SELECT NULLIF(c.webhook_url, '') FROM inboxes i JOIN channel_api c ON c.id = i.channel_id
+		WHERE i.account_id = ? AND i.id = ? AND i.channel_type = 'Channel::Api')`, []any{accountID, ep.InboxID}
+}
+
 func (tx *Tx) Requeue(accountID int64, ep chat.Endpoint, id int64, failedSince, t time.Time) (int, error) {
 	where, args := endpointWhere(accountID, ep)
 	if id != 0 {
@@ -203,9 +214,14 @@ func (tx *Tx) Requeue(accountID int64, ep chat.Endpoint, id int64, failedSince, 
 		where += ` AND status = ? AND completed_at >= ?`
 		args = append(args, chat.DeliveryFailed, tsNotNull(failedSince))
 	}
+	// Sent again to where the endpoint points now: a recovery after the URL
+	// was fixed must not go to the broken one.
+	urlQuery, urlArgs := endpointURL(accountID, ep)
+	set := []any{chat.DeliveryPending, tsNotNull(t), tsNotNull(t)}
+	set = append(set, urlArgs...)
 	res, err := tx.exec(`UPDATE deliveries SET status = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
-		completed_at = NULL, updated_at = ? WHERE `+where,
-		append([]any{chat.DeliveryPending, tsNotNull(t), tsNotNull(t)}, args...)...)
+		completed_at = NULL, updated_at = ?, url = COALESCE(`+urlQuery+`, url) WHERE `+where,
+		append(set, args...)...)
 	if err != nil {
 		return 0, err
 	}
@@ -213,17 +229,39 @@ func (tx *Tx) Requeue(accountID int64, ep chat.Endpoint, id int64, failedSince, 
 	return int(n), nil
 }
 
+// Prune deletes what retention lets go, limit rows of each kind at most, so
+// that one call holds the writer briefly. A pending delivery is never
+// deleted (its completed_at is NULL), nor is any event a delivery still
+// refers to: a delivery's payload lives as long as the delivery.
+//
+// Deliveries and events have no index on time (each index costs every
+// event); their ids grow with time, so each scan runs in id order and stops
+// at the first row created after the cut. A row written out of time order
+// by a few milliseconds waits for the next pass.
 func (tx *Tx) Prune(t time.Time, limit int) (int, error) {
 	cut := tsNotNull(t)
 	total := 0
-	for _, q := range []string{
-		// Attempts of old finished deliveries, and old attempts of any.
-		`DELETE FROM delivery_attempts WHERE id IN (SELECT id FROM delivery_attempts WHERE attempted_at < ? LIMIT ?)`,
-		`DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE status <> 'pending' AND completed_at < ? LIMIT ?)`,
-		`DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.created_at < ?
-			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) LIMIT ?)`,
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		// Attempts made before the cut, of any delivery: every attempt of a
+		// finished delivery came before it finished.
+		{`DELETE FROM delivery_attempts WHERE id IN (SELECT id FROM delivery_attempts WHERE attempted_at < ? LIMIT ?)`,
+			[]any{cut, limit}},
+		// Deliveries finished before the cut (so created before it);
+		// pending ones have no completed_at.
+		{`DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
+			WHERE id < COALESCE((SELECT id FROM deliveries WHERE created_at >= ? ORDER BY id LIMIT 1), 9223372036854775807)
+			AND completed_at < ? AND status <> 'pending' ORDER BY id LIMIT ?)`,
+			[]any{cut, cut, limit}},
+		// Events (payloads) from before the cut that no delivery needs.
+		{`DELETE FROM events WHERE id IN (SELECT e.id FROM events e
+			WHERE e.id < COALESCE((SELECT id FROM events WHERE created_at >= ? ORDER BY id LIMIT 1), 9223372036854775807)
+			AND e.created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) ORDER BY e.id LIMIT ?)`,
+			[]any{cut, cut, limit}},
 	} {
-		res, err := tx.exec(q, cut, limit)
+		res, err := tx.exec(q.sql, q.args...)
 		if err != nil {
 			return total, err
 		}

@@ -162,6 +162,7 @@ func (tx *Tx) UpdateInbox(in *chat.Inbox) error {
 func (tx *Tx) DeleteInbox(accountID, id int64) error {
 	if tx.wc != nil {
 		delete(tx.wc.inboxes, id)
+		tx.wc.forgetBusy() // the cascade takes conversations and contact inboxes
 	}
 	in, err := tx.FindInbox(accountID, id)
 	if err != nil {

@@ -24,6 +24,9 @@ type Dialect interface {
 	// UniqueViolation reports whether err broke a unique index, and which
 	// (as "table.column" or the index name).
 	UniqueViolation(err error) (string, bool)
+	// LastInsertID reports whether an INSERT's result carries the new row's
+	// id (otherwise the store asks with RETURNING id).
+	LastInsertID() bool
 }
 
 // Options configure a Store.
@@ -39,6 +42,8 @@ type Options struct {
 	// MaxBatch caps the Updates committed together. Defaults to 128.
 	MaxBatch int
 	Dialect  Dialect
+	// OnClose runs when the store closes, before its databases do.
+	OnClose []func()
 	// IgnoreCancel runs statements without the caller's cancellation. For
 	// an embedded database a statement is microseconds of CPU, and watching
 	// a context costs the driver a goroutine per statement.
@@ -76,6 +81,9 @@ func (s *Store) DB() *sql.DB { return s.opt.Write }
 func (s *Store) Close() error {
 	if s.writer != nil {
 		s.writer.close()
+	}
+	for _, f := range s.opt.OnClose {
+		f()
 	}
 	err := s.opt.Write.Close()
 	if s.opt.Read != s.opt.Write {

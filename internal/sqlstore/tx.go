@@ -57,6 +57,14 @@ func (tx *Tx) get(query string, args []any, dest ...any) error {
 
 // insert runs an INSERT ... RETURNING id.
 func (tx *Tx) insert(query string, args ...any) (int64, error) {
+	if tx.d.LastInsertID() {
+		// Cheaper than a RETURNING row where the engine reports the id.
+		res, err := tx.exec(query, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.LastInsertId()
+	}
 	var id int64
 	err := tx.q.QueryRowContext(tx.ctx, tx.d.Rebind(query+" RETURNING id"), args...).Scan(&id)
 	if err != nil {

@@ -84,6 +84,7 @@ func (tx *Tx) DeleteUser(id int64) error {
 	if tx.wc != nil {
 		delete(tx.wc.users, id)
 		tx.wc.members = map[[2]int64]chat.AccountUser{} // cascaded
+		tx.wc.forgetBusy()                              // assignees set to NULL
 	}
 	return tx.deleteOne(`DELETE FROM users WHERE id = ?`, id)
 }
@@ -157,6 +158,7 @@ func (tx *Tx) UpdateAccountUser(m *chat.AccountUser) error {
 func (tx *Tx) DeleteAccountUser(accountID, userID int64) error {
 	if tx.wc != nil {
 		delete(tx.wc.members, [2]int64{accountID, userID})
+		tx.wc.forgetBusy() // its conversations are unassigned below
 	}
 	if err := tx.deleteOne(`DELETE FROM account_users WHERE account_id = ? AND user_id = ?`, accountID, userID); err != nil {
 		return err

@@ -6,9 +6,9 @@ import (
 	"github.com/parleyhq/parley/internal/chat"
 )
 
-// writeCache keeps rows that nearly every write reads and few writes change
-// (accounts, inboxes, users, memberships, webhooks), for the group-commit
-// writer only. It is coherent by construction: on SQLite every write goes
+// writeCache keeps rows that nearly every write reads (accounts, inboxes,
+// users, memberships, webhooks, and the conversations, contacts and contact
+// inboxes being written to), for the group-commit writer only. It is coherent by construction: on SQLite every write goes
 // through that one writer, whose Tx methods drop an entry whenever they
 // change its row. Entries filled by a request that then rolls back could
 // hold what never committed, so the writer empties the cache on every
@@ -19,7 +19,17 @@ type writeCache struct {
 	users    map[int64]chat.User
 	members  map[[2]int64]chat.AccountUser
 	webhooks map[int64][]chat.Webhook
+
+	// Rows that change often are kept written-through: every write of one
+	// goes through this writer, which stores the new row as it writes it.
+	conversations map[int64]chat.Conversation
+	byDisplay     map[[2]int64]int64 // (account, display id) -> id
+	contacts      map[int64]chat.Contact
+	contactInbox  map[int64]chat.ContactInbox
 }
+
+// maxBusyRows bounds each written-through map; past it the map starts over.
+const maxBusyRows = 20000
 
 func newWriteCache() *writeCache {
 	c := &writeCache{}
@@ -33,6 +43,38 @@ func (c *writeCache) clear() {
 	c.users = map[int64]chat.User{}
 	c.members = map[[2]int64]chat.AccountUser{}
 	c.webhooks = map[int64][]chat.Webhook{}
+	c.forgetBusy()
+}
+
+// forgetBusy drops the written-through rows, for writes that change many
+// at once (cascading deletes, bulk updates).
+func (c *writeCache) forgetBusy() {
+	c.conversations = map[int64]chat.Conversation{}
+	c.byDisplay = map[[2]int64]int64{}
+	c.contacts = map[int64]chat.Contact{}
+	c.contactInbox = map[int64]chat.ContactInbox{}
+}
+
+func (c *writeCache) putConversation(v *chat.Conversation) {
+	if len(c.conversations) >= maxBusyRows {
+		c.conversations, c.byDisplay = map[int64]chat.Conversation{}, map[[2]int64]int64{}
+	}
+	c.conversations[v.ID] = *cloneConversation(*v)
+	c.byDisplay[[2]int64{v.AccountID, v.DisplayID}] = v.ID
+}
+
+func (c *writeCache) putContact(v *chat.Contact) {
+	if len(c.contacts) >= maxBusyRows {
+		c.contacts = map[int64]chat.Contact{}
+	}
+	c.contacts[v.ID] = *cloneContact(*v)
+}
+
+func (c *writeCache) putContactInbox(v *chat.ContactInbox) {
+	if len(c.contactInbox) >= maxBusyRows {
+		c.contactInbox = map[int64]chat.ContactInbox{}
+	}
+	c.contactInbox[v.ID] = *v
 }
 
 // Copies go in and out, so that callers editing what they got (the service
@@ -77,4 +119,15 @@ func cloneWebhooks(ws []chat.Webhook) []chat.Webhook {
 		out[i] = w
 	}
 	return out
+}
+
+func cloneConversation(v chat.Conversation) *chat.Conversation {
+	v.AdditionalAttributes, v.CustomAttributes = cloneJSON(v.AdditionalAttributes), cloneJSON(v.CustomAttributes)
+	v.Labels = append([]string{}, v.Labels...)
+	return &v
+}
+
+func cloneContact(v chat.Contact) *chat.Contact {
+	v.AdditionalAttributes, v.CustomAttributes = cloneJSON(v.AdditionalAttributes), cloneJSON(v.CustomAttributes)
+	return &v
 }

@@ -116,10 +116,16 @@ func (e *Engine) poll() {
 	}
 }
 
+// recordLinger is how long the recorder gathers outcomes before writing
+// them: nobody waits for an outcome, and one commit of many costs far less
+// than many commits (each writes its pages to the WAL).
+const recordLinger = 5 * time.Millisecond
+
 // record writes outcomes in batches until the results channel closes.
 func (e *Engine) record() {
 	for first := range e.results {
 		batch := []outcome{first}
+		linger := time.NewTimer(recordLinger)
 	collect:
 		for len(batch) < maxBatch {
 			select {
@@ -128,10 +134,11 @@ func (e *Engine) record() {
 					break collect
 				}
 				batch = append(batch, o)
-			default:
+			case <-linger.C:
 				break collect
 			}
 		}
+		linger.Stop()
 		e.commit(batch)
 	}
 }

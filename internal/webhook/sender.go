@@ -1,11 +1,10 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/internal/chat"
@@ -15,6 +14,16 @@ import (
 // the network. It POSTs the stored payload bytes with the contract's
 // headers and reports what happened.
 type Sender struct {
+	// HTTP posts the deliveries, under its network policy. When neither
+	// HTTP nor Client is set, a Client with the defaults is used: a 5 s
+	// timeout and private networks refused.
+	HTTP *Client
+	// Client, when set and HTTP is not, posts with this http.Client's
+	// transport and timeout instead (redirects, header stripping and the
+	// body limit still apply).
+	//
+	// Deprecated: set HTTP. Client bypasses the network policy; it is
+	// kept for tests that post to loopback servers.
 	Client *http.Client
 	// UserAgent is sent as User-Agent ("Parley/<version>").
 	UserAgent string
@@ -25,8 +34,8 @@ type Sender struct {
 // Result is the outcome of one attempt.
 type Result struct {
 	StatusCode int           // 0 when no response came
-	Err        error         // a transport error or a non-2xx status
-	Latency    time.Duration // from sending to the response head
+	Err        error         // a transport error, a policy refusal, a timeout, a redirect problem or a non-2xx status
+	Latency    time.Duration // from sending to the (final) response head
 	Header     http.Header   // the response's headers
 	Body       []byte        // the first 4 KiB of the response body
 }
@@ -34,35 +43,34 @@ type Result struct {
 // OK reports whether the receiver acknowledged the delivery (any 2xx).
 func (r Result) OK() bool { return r.Err == nil && r.StatusCode >= 200 && r.StatusCode < 300 }
 
-// maxResponseBody is how much of a response is kept.
-const maxResponseBody = 4 << 10
+// defaultClient is the Client of a Sender without one.
+var defaultClient = sync.OnceValue(func() *Client { return NewClient(ClientConfig{}) })
 
-// Send attempts a delivery once.
+// Send attempts a delivery once (following redirects).
 func (s *Sender) Send(ctx context.Context, o *chat.Outbound) Result {
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.Delivery.URL, bytes.NewReader(o.Payload))
-	if err != nil {
-		return Result{Err: fmt.Errorf("invalid webhook URL: %w", err)}
-	}
 	at := now()
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", s.UserAgent)
-	Sign(req.Header, o.Delivery.UUID, at, o.Payload, o.Secrets(at))
-	start := time.Now()
-	res, err := s.Client.Do(req)
-	if err != nil {
-		return Result{Err: err, Latency: time.Since(start)}
+	h := make(http.Header, 12)
+	h.Set("Content-Type", "application/json")
+	h.Set("Accept", "application/json")
+	if s.UserAgent != "" {
+		h.Set("User-Agent", s.UserAgent)
 	}
-	defer res.Body.Close()
-	r := Result{StatusCode: res.StatusCode, Latency: time.Since(start), Header: res.Header}
-	r.Body, _ = io.ReadAll(io.LimitReader(res.Body, maxResponseBody))
-	// Drain a little more so the connection can be reused.
-	io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-	if !r.OK() {
+	Sign(h, o.Delivery.UUID, at, o.Payload, o.Secrets(at))
+	c := s.HTTP
+	switch {
+	case c != nil:
+	case s.Client != nil:
+		c = legacyClient(s.Client, s.UserAgent)
+	default:
+		c = defaultClient()
+	}
+	res := c.Post(ctx, o.Delivery.URL, h, o.Payload)
+	r := Result{StatusCode: res.StatusCode, Err: res.Err, Latency: res.Latency, Header: res.Header, Body: res.Body}
+	if r.Err == nil && !r.OK() {
 		r.Err = fmt.Errorf("%d %s", res.StatusCode, http.StatusText(res.StatusCode))
 	}
 	return r

@@ -80,6 +80,15 @@ var tests = []struct {
 	{"RecordOutcome", testRecordOutcome},
 	{"LoadOutbound", testLoadOutbound},
 	{"DeleteAccountWebhooks", testDeleteAccountWebhooks},
+	// deliverylog.go
+	{"FindDelivery", testFindDelivery},
+	{"ListEndpointDeliveries", testListEndpointDeliveries},
+	{"ListAttempts", testListAttempts},
+	{"Requeue", testRequeue},
+	{"SetHealth", testSetHealth},
+	// retention.go
+	{"Prune", testPrune},
+	{"PruneChunks", testPruneChunks},
 	// cascades.go
 	{"DeleteInbox", testDeleteInbox},
 	{"DeleteContact", testDeleteContact},

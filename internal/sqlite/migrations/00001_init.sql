@@ -194,7 +194,6 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_conversation_idx ON messages (conversation_id, id);
 CREATE INDEX messages_conversation_type_idx ON messages (conversation_id, message_type, created_at);
-CREATE INDEX messages_source_idx ON messages (source_id);
 
 -- The outbox: one row per event, written in the transaction of its change.
 CREATE TABLE events (
@@ -208,7 +207,6 @@ CREATE TABLE events (
   payload BLOB,
   created_at INTEGER NOT NULL
 );
-CREATE INDEX events_account_idx ON events (account_id, id);
 
 -- +goose Down
 DROP TABLE events;

@@ -1,0 +1,263 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parleyhq/parley/internal/chat"
+)
+
+// DeliveriesConfig configures the end-to-end delivery benchmark.
+type DeliveriesConfig struct {
+	// Endpoints is how many live webhooks every message goes to. Default 1.
+	Endpoints int
+	// Dead adds webhooks that never answer (each attempt times out).
+	Dead int
+	// Clients is the number of concurrent API clients. Default 32.
+	Clients int
+	// Rate caps message creates per second; 0 means as fast as possible.
+	Rate float64
+	// Duration is how long to measure, after Warmup. Defaults 10 s and 2 s.
+	Duration, Warmup time.Duration
+	// Conversations spreads messages over this many. Default 50.
+	Conversations int
+	Synchronous   string
+	// RawDuration is how long the raw limit is measured. Default 3 s;
+	// negative skips it.
+	RawDuration time.Duration
+	Progress    io.Writer
+}
+
+// DeliveriesResult is what the delivery benchmark measured.
+type DeliveriesResult struct {
+	Endpoints           int     `json:"endpoints"`
+	Dead                int     `json:"dead_endpoints"`
+	Clients             int     `json:"clients"`
+	Rate                float64 `json:"rate_limit"`
+	Seconds             float64 `json:"seconds"`
+	Events              int64   `json:"events_accepted"`
+	EventsPerSecond     float64 `json:"events_accepted_per_second"`
+	Deliveries          int64   `json:"deliveries_completed"`
+	DeliveriesPerSecond float64 `json:"deliveries_completed_per_second"`
+	P50ms               float64 `json:"first_attempt_latency_p50_ms"`
+	P90ms               float64 `json:"first_attempt_latency_p90_ms"`
+	P99ms               float64 `json:"first_attempt_latency_p99_ms"`
+	LatencySamples      int     `json:"latency_samples"`
+	RawPerSecond        float64 `json:"raw_signed_posts_per_second"`
+	RawShare            float64 `json:"deliveries_as_share_of_raw"`
+	PeakRSSMiB          float64 `json:"peak_rss_mib"`
+	Errors              int64   `json:"api_errors"`
+}
+
+// RunDeliveries drives message creates through the API of a fresh server
+// whose webhooks point at loopback receivers, and measures deliveries end
+// to end: accepted by the API, committed, sent, acknowledged.
+func RunDeliveries(ctx context.Context, cfg DeliveriesConfig) (*DeliveriesResult, error) {
+	if cfg.Endpoints <= 0 {
+		cfg.Endpoints = 1
+	}
+	if cfg.Clients <= 0 {
+		cfg.Clients = 32
+	}
+	if cfg.Duration <= 0 {
+		cfg.Duration = 10 * time.Second
+	}
+	if cfg.Warmup <= 0 {
+		cfg.Warmup = 2 * time.Second
+	}
+	if cfg.Conversations <= 0 {
+		cfg.Conversations = 50
+	}
+	if cfg.RawDuration == 0 {
+		cfg.RawDuration = 3 * time.Second
+	}
+	lat := newLatencySampler()
+	var live, dead []*receiver
+	for i := 0; i < cfg.Endpoints+cfg.Dead; i++ {
+		r, err := startReceiver(i >= cfg.Endpoints, lat)
+		if err != nil {
+			return nil, err
+		}
+		defer r.close()
+		if r.dead {
+			dead = append(dead, r)
+		} else {
+			live = append(live, r)
+		}
+	}
+	res := &DeliveriesResult{Endpoints: cfg.Endpoints, Dead: cfg.Dead, Clients: cfg.Clients, Rate: cfg.Rate}
+	if cfg.RawDuration > 0 {
+		raw, err := measureRaw(ctx, live[0], cfg.RawDuration)
+		if err != nil {
+			return nil, err
+		}
+		res.RawPerSecond = raw
+		live[0].count.Store(0)
+		if cfg.Progress != nil {
+			fmt.Fprintf(cfg.Progress, "  raw limit: %.0f signed POSTs/s to one receiver\n", raw)
+		}
+	}
+
+	srv, err := startServer(ctx, serverOptions{Synchronous: cfg.Synchronous})
+	if err != nil {
+		return nil, err
+	}
+	defer srv.close()
+	convs, err := setupConversations(ctx, srv.svc, cfg.Conversations)
+	if err != nil {
+		return nil, err
+	}
+	if err := registerWebhooks(ctx, srv.svc, append(append([]*receiver{}, live...), dead...)); err != nil {
+		return nil, err
+	}
+
+	var (
+		events, errs atomic.Int64
+		measuring    atomic.Bool
+		wg           sync.WaitGroup
+	)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Clients * 2}}
+	var tick <-chan time.Time
+	if cfg.Rate > 0 {
+		// One token per message, shared by the clients.
+		t := time.NewTicker(time.Duration(float64(time.Second) / cfg.Rate))
+		defer t.Stop()
+		tick = t.C
+	}
+	body := []byte(`{"content":"Your order #4521 has shipped and will arrive on Thursday.","message_type":"outgoing"}`)
+	for i := 0; i < cfg.Clients; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for n := i; runCtx.Err() == nil; n += cfg.Clients {
+				if tick != nil {
+					select {
+					case <-tick:
+					case <-runCtx.Done():
+						return
+					}
+				}
+				url := fmt.Sprintf("%s/api/v1/accounts/1/conversations/%d/messages", srv.base, convs[n%len(convs)])
+				id, err := createMessage(runCtx, client, url, body)
+				switch {
+				case err != nil && runCtx.Err() == nil:
+					errs.Add(1)
+				case err == nil:
+					if sampled(id) {
+						lat.answered(id, time.Now())
+					}
+					if measuring.Load() {
+						events.Add(1)
+					}
+				}
+			}
+		}(i)
+	}
+
+	sleep(ctx, cfg.Warmup)
+	countLive := func() int64 {
+		var n int64
+		for _, r := range live {
+			n += r.count.Load()
+		}
+		return n
+	}
+	startDeliveries := countLive()
+	measuring.Store(true)
+	lat.on.Store(true)
+	start := time.Now()
+	ticker := time.NewTicker(time.Second)
+	lastE, lastD := int64(0), startDeliveries
+	deadline := time.After(cfg.Duration)
+loop:
+	for {
+		select {
+		case <-ticker.C:
+			e, d := events.Load(), countLive()
+			if cfg.Progress != nil {
+				fmt.Fprintf(cfg.Progress, "  %4.0fs  events %7.0f/s  deliveries %7.0f/s  queued %d\n",
+					time.Since(start).Seconds(), float64(e-lastE), float64(d-lastD), srv.engine.Stats().Queued)
+			}
+			lastE, lastD = e, d
+		case <-deadline:
+			break loop
+		case <-ctx.Done():
+			break loop
+		}
+	}
+	ticker.Stop()
+	elapsed := time.Since(start)
+	measuring.Store(false)
+	lat.on.Store(false)
+	res.Seconds = elapsed.Seconds()
+	res.Events = events.Load()
+	res.Deliveries = countLive() - startDeliveries
+	res.EventsPerSecond = float64(res.Events) / res.Seconds
+	res.DeliveriesPerSecond = float64(res.Deliveries) / res.Seconds
+	res.Errors = errs.Load()
+	cancel()
+	wg.Wait()
+	lat.mu.Lock()
+	samples := append([]time.Duration(nil), lat.samples...)
+	lat.mu.Unlock()
+	sort.Slice(samples, func(i, j int) bool { return samples[i] < samples[j] })
+	res.LatencySamples = len(samples)
+	res.P50ms, res.P90ms, res.P99ms = pct(samples, 0.5), pct(samples, 0.9), pct(samples, 0.99)
+	if res.RawPerSecond > 0 {
+		res.RawShare = res.DeliveriesPerSecond / res.RawPerSecond
+	}
+	res.PeakRSSMiB = peakRSSMiB()
+	return res, nil
+}
+
+// registerWebhooks subscribes one account webhook per receiver to
+// message_created.
+func registerWebhooks(ctx context.Context, svc *chat.Service, rs []*receiver) error {
+	return svc.Store.Update(ctx, func(tx chat.Tx) error {
+		now := time.Now().UTC()
+		for _, r := range rs {
+			w := &chat.Webhook{AccountID: 1, URL: r.url, Subscriptions: []string{chat.EventMessageCreated},
+				Secret: chat.SecureToken(24), CreatedAt: now, UpdatedAt: now}
+			if err := tx.CreateWebhook(w); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// createMessage posts a message and returns its id.
+func createMessage(ctx context.Context, client *http.Client, url string, body []byte) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("api_access_token", benchToken)
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	var m struct {
+		ID int64 `json:"id"`
+	}
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("status %d: %s", res.StatusCode, b)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return 0, err
+	}
+	return m.ID, nil
+}

@@ -1,0 +1,104 @@
+package bench
+
+import (
+	"context"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/parleyhq/parley/internal/api"
+	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/sqlite"
+	"github.com/parleyhq/parley/internal/sqlstore"
+	"github.com/parleyhq/parley/internal/webhook"
+)
+
+// benchToken is the administrator token of a benchmark server.
+const benchToken = "bench-admin-token"
+
+// server is a Parley server on a temporary SQLite database, with its
+// delivery engine, as `parley serve` runs it.
+type server struct {
+	base   string
+	store  *sqlstore.Store
+	svc    *chat.Service
+	engine *webhook.Engine
+	close  func()
+}
+
+type serverOptions struct {
+	Synchronous string
+	// Engine settings; zero values take the engine's defaults.
+	EndpointConcurrency int
+	MaxQueued           int
+	// NoEngine leaves deliveries in the database unsent.
+	NoEngine bool
+}
+
+func startServer(ctx context.Context, opt serverOptions) (*server, error) {
+	dir, err := os.MkdirTemp("", "parley-bench-")
+	if err != nil {
+		return nil, err
+	}
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"), sqlite.Options{Synchronous: opt.Synchronous})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := &chat.Service{Store: store}
+	s := &server{store: store, svc: svc}
+	stopEngine := func() {}
+	engineDone := make(chan struct{})
+	if !opt.NoEngine {
+		s.engine = &webhook.Engine{Store: store, Sender: benchSender(), Log: quiet,
+			EndpointConcurrency: opt.EndpointConcurrency, MaxQueued: opt.MaxQueued, ShutdownTimeout: time.Second}
+		svc.Events = &webhook.Sink{Notify: s.engine.Notify, Engine: s.engine}
+		ectx, cancel := context.WithCancel(context.Background())
+		stopEngine = cancel
+		go func() { s.engine.Run(ectx); close(engineDone) }()
+	} else {
+		svc.Events = &webhook.Sink{}
+		close(engineDone)
+	}
+	fail := func(err error) (*server, error) {
+		stopEngine()
+		<-engineDone
+		store.Close()
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if _, _, err := svc.Bootstrap(ctx, benchToken, ""); err != nil {
+		return fail(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fail(err)
+	}
+	srv := &http.Server{Handler: api.New(api.Config{Service: svc, Logger: quiet}), ErrorLog: log.New(io.Discard, "", 0)}
+	go srv.Serve(ln)
+	s.base = "http://" + ln.Addr().String()
+	s.close = func() {
+		srv.Close()
+		stopEngine()
+		<-engineDone
+		store.Close()
+		os.RemoveAll(dir)
+	}
+	return s, nil
+}
+
+// benchSender posts to the benchmark's loopback receivers.
+func benchSender() *webhook.Sender {
+	return &webhook.Sender{
+		Client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+			MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute, DisableCompression: true,
+		}},
+		UserAgent: "Parley/bench",
+	}
+}
