@@ -162,7 +162,42 @@ func table(rows [][2]string) {
 }
 
 func benchBacklog(ctx context.Context, args []string) error {
-	return fmt.Errorf("bench backlog: not written yet")
+	fs := flag.NewFlagSet("bench backlog", flag.ContinueOnError)
+	var cfg bench.BacklogConfig
+	fs.IntVar(&cfg.Deliveries, "deliveries", 1_000_000, "due deliveries in the backlog")
+	fs.IntVar(&cfg.Endpoints, "endpoints", 10, "endpoints the backlog is spread over")
+	asJSON := fs.Bool("json", false, "print the result as JSON (no progress lines)")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *profile != "" {
+		stop, err := startProfile(*profile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	if !*asJSON {
+		cfg.Progress = os.Stderr
+		fmt.Fprintf(os.Stderr, "parley bench backlog: %d deliveries over %d endpoints, GOMAXPROCS=%d\n", cfg.Deliveries, cfg.Endpoints, runtime.GOMAXPROCS(0))
+	}
+	res, err := bench.RunBacklog(ctx, cfg)
+	if res != nil {
+		if *asJSON {
+			printJSON(res)
+		} else {
+			table([][2]string{
+				{"backlog (deliveries)", fmt.Sprint(res.Deliveries)},
+				{"time to write the backlog (s)", fmt.Sprintf("%.1f", res.FillSeconds)},
+				{"time to drain it (s)", fmt.Sprintf("%.1f", res.DrainSeconds)},
+				{"deliveries per second", fmt.Sprintf("%.0f", res.PerSecond)},
+				{"slowest / fastest second", fmt.Sprintf("%.0f / %.0f", res.SlowestSecond, res.FastestSecond)},
+				{"peak RSS (MiB)", fmt.Sprintf("%.0f", res.PeakRSSMiB)},
+			})
+		}
+	}
+	return err
 }
 
 // startProfile writes a CPU profile until the returned function is called.

@@ -69,7 +69,7 @@ func newEnv(t testing.TB) *testEnv {
 	clock := &testClock{now: time.Date(2026, 6, 17, 10, 0, 0, 0, time.UTC)}
 	svc := &chat.Service{Store: store, Now: clock.Now}
 	// Deliveries are sent for real, to whatever webhooks a test registers.
-	engine := &webhook.Engine{Store: store, Sender: &webhook.Sender{Client: &http.Client{Timeout: 5 * time.Second}, UserAgent: "Parley/test"},
+	engine := &webhook.Engine{Store: store, Sender: &webhook.Sender{HTTP: webhook.NewClient(webhook.ClientConfig{Policy: webhook.Policy{AllowPrivate: true}}), UserAgent: "Parley/test"},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now}
 	svc.Events = &webhook.Sink{Notify: engine.Notify, Engine: engine}
 	dctx, stopDispatcher := context.WithCancel(context.Background())

@@ -51,13 +51,18 @@ func measureRaw(ctx context.Context, r *receiver, d time.Duration) (float64, err
 
 // peakRSSMiB is this process's peak resident memory (VmHWM), in MiB; 0
 // where /proc is not available.
-func peakRSSMiB() float64 {
+func peakRSSMiB() float64 { return procStatusMiB("VmHWM:") }
+
+// currentRSSMiB is this process's resident memory now (VmRSS), in MiB.
+func currentRSSMiB() float64 { return procStatusMiB("VmRSS:") }
+
+func procStatusMiB(field string) float64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
+		if strings.HasPrefix(line, field) {
 			f := strings.Fields(line)
 			if len(f) >= 2 {
 				kb, _ := strconv.ParseFloat(f[1], 64)

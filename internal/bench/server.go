@@ -24,6 +24,7 @@ const benchToken = "bench-admin-token"
 // server is a Parley server on a temporary SQLite database, with its
 // delivery engine, as `parley serve` runs it.
 type server struct {
+	log    *slog.Logger
 	base   string
 	store  *sqlstore.Store
 	svc    *chat.Service
@@ -52,7 +53,7 @@ func startServer(ctx context.Context, opt serverOptions) (*server, error) {
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := &chat.Service{Store: store}
-	s := &server{store: store, svc: svc}
+	s := &server{store: store, svc: svc, log: quiet}
 	stopEngine := func() {}
 	engineDone := make(chan struct{})
 	if !opt.NoEngine {
@@ -96,9 +97,9 @@ func startServer(ctx context.Context, opt serverOptions) (*server, error) {
 // benchSender posts to the benchmark's loopback receivers.
 func benchSender() *webhook.Sender {
 	return &webhook.Sender{
-		Client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-			MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute, DisableCompression: true,
-		}},
+		HTTP:      webhook.NewClient(webhook.ClientConfig{Policy: webhook.Policy{AllowPrivate: true}}),
 		UserAgent: "Parley/bench",
 	}
 }
+
+func (s *server) quietLog() *slog.Logger { return s.log }

@@ -122,19 +122,6 @@ func NewClient(cfg ClientConfig) *Client {
 	return c
 }
 
-// legacyClient posts with a caller's http.Client: its transport and
-// timeout, none of the network policy. See Sender.Client.
-func legacyClient(hc *http.Client, userAgent string) *Client {
-	c := &Client{timeout: hc.Timeout, userAgent: userAgent, rt: hc.Transport}
-	if c.timeout <= 0 {
-		c.timeout = DefaultTimeout
-	}
-	if c.rt == nil {
-		c.rt = http.DefaultTransport
-	}
-	return c
-}
-
 // CloseIdleConnections closes the idle keep-alive connections.
 func (c *Client) CloseIdleConnections() {
 	if c.transport != nil {
@@ -179,11 +166,13 @@ func (c *Client) Post(ctx context.Context, rawURL string, header http.Header, bo
 	}
 	user := u.User
 	u.User = nil
-	h := header.Clone()
+	// h is copied before any change: header stays the caller's.
+	h := header
 	if h == nil {
 		h = http.Header{}
 	}
 	if _, ok := h["User-Agent"]; !ok && c.userAgent != "" {
+		h = h.Clone()
 		h.Set("User-Agent", c.userAgent)
 	}
 	for hops := 0; ; hops++ {

@@ -788,10 +788,26 @@ func TestSender(t *testing.T) {
 		t.Errorf("default Sender: %+v", res)
 	}
 
-	// The deprecated http.Client still works, without the policy.
-	status.Store(200)
-	res = (&webhook.Sender{Client: &http.Client{Timeout: 5 * time.Second}}).Send(context.Background(), o)
-	if !res.OK() {
-		t.Errorf("legacy client: %+v", res)
-	}
+}
+
+// BenchmarkPost posts to a loopback receiver through the policy-checking
+// client, 16 at once, as the engine does for one endpoint.
+func BenchmarkPost(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	c := webhook.NewClient(webhook.ClientConfig{Policy: webhook.Policy{AllowPrivate: true}})
+	h := testHeader()
+	b.SetParallelism(16)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if res := c.Post(context.Background(), srv.URL+"/hook", h, testPayload); res.Err != nil || res.StatusCode != http.StatusNoContent {
+				b.Errorf("%d, %v", res.StatusCode, res.Err)
+				return
+			}
+		}
+	})
 }

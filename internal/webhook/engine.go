@@ -59,6 +59,13 @@ type Engine struct {
 	inflight  int
 	waiting   map[*endpointState]struct{} // have a queue but no free global slot
 	cursor    chat.DeliveryCursor
+	more      bool // the last poll filled its page: the backlog goes on
+	// seq counts committed outcome batches; recent maps a delivery whose
+	// outcome committed while a poll was reading to the batch's seq, so
+	// that the poll does not take the stale pending row it may have read.
+	seq       uint64
+	recent    map[int64]uint64
+	pollMu    sync.Mutex
 	stopping  bool
 	kick      chan struct{}
 	results   chan outcome
@@ -122,6 +129,7 @@ func (e *Engine) init() {
 		}
 		e.endpoints = map[chat.Endpoint]*endpointState{}
 		e.known = map[int64]struct{}{}
+		e.recent = map[int64]uint64{}
 		e.waiting = map[*endpointState]struct{}{}
 		e.kick = make(chan struct{}, 1)
 		e.results = make(chan outcome, 4096)
@@ -249,6 +257,13 @@ func (e *Engine) attempt(st *endpointState, o chat.Outbound) {
 	st.active--
 	e.inflight--
 	e.pumpLocked(st)
+	if e.more && e.queued < e.MaxQueued/4 {
+		e.more = false
+		select {
+		case e.kick <- struct{}{}: // the queue runs low and the backlog goes on
+		default:
+		}
+	}
 	for w := range e.waiting {
 		if e.inflight >= e.MaxInFlight {
 			break

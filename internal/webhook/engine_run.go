@@ -82,10 +82,16 @@ func (e *Engine) Stats() Stats {
 // poll reads due deliveries into the queues while there is room, resuming
 // where the last poll stopped so a large backlog is read a page at a time.
 func (e *Engine) poll() {
+	e.pollMu.Lock()
+	defer e.pollMu.Unlock()
 	for {
 		e.mu.Lock()
 		room := e.MaxQueued - e.queued
 		cursor, stopping := e.cursor, e.stopping
+		// Outcomes committed before this read are in it; only those
+		// committed while it reads can make a row it returns stale.
+		e.recent = map[int64]uint64{}
+		since := e.seq
 		e.mu.Unlock()
 		if stopping || room < e.MaxQueued/4 {
 			return
@@ -101,13 +107,20 @@ func (e *Engine) poll() {
 			return
 		}
 		e.mu.Lock()
-		if len(due) < limit {
+		e.more = len(due) == limit
+		if !e.more {
 			e.cursor = chat.DeliveryCursor{} // the end: next time from the start
 		} else {
 			last := due[len(due)-1].Delivery
 			e.cursor = chat.DeliveryCursor{NextAttemptAt: last.NextAttemptAt, ID: last.ID}
 		}
-		refused := e.enqueueLocked(due)
+		fresh := due[:0]
+		for _, o := range due {
+			if e.recent[o.Delivery.ID] <= since {
+				fresh = append(fresh, o)
+			}
+		}
+		refused := e.enqueueLocked(fresh)
 		e.mu.Unlock()
 		e.send(refused)
 		if len(due) < limit {
@@ -177,8 +190,12 @@ func (e *Engine) commit(batch []outcome) {
 		e.Log.Error("recording webhook outcomes", "deliveries", len(batch), "error", err)
 	}
 	e.mu.Lock()
+	e.seq++
 	for _, o := range batch {
 		delete(e.known, o.delivery.ID)
+		if len(e.recent) < 1<<20 {
+			e.recent[o.delivery.ID] = e.seq
+		}
 	}
 	e.mu.Unlock()
 	if e.OnRecorded != nil && err == nil {

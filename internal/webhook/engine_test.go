@@ -338,7 +338,7 @@ func (r *rig) findWebhook(id int64) *chat.Webhook {
 }
 
 func newSender() *webhook.Sender {
-	return &webhook.Sender{Client: &http.Client{Timeout: 5 * time.Second}, UserAgent: "Parley/test"}
+	return &webhook.Sender{HTTP: webhook.NewClient(webhook.ClientConfig{Policy: webhook.Policy{AllowPrivate: true}}), UserAgent: "Parley/test"}
 }
 
 // blocker is a receiver whose requests wait until released, counting how

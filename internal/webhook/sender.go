@@ -14,17 +14,10 @@ import (
 // the network. It POSTs the stored payload bytes with the contract's
 // headers and reports what happened.
 type Sender struct {
-	// HTTP posts the deliveries, under its network policy. When neither
-	// HTTP nor Client is set, a Client with the defaults is used: a 5 s
-	// timeout and private networks refused.
+	// HTTP posts the deliveries, under its network policy. Without one, a
+	// Client with the defaults is used: a 5 s timeout and private networks
+	// refused.
 	HTTP *Client
-	// Client, when set and HTTP is not, posts with this http.Client's
-	// transport and timeout instead (redirects, header stripping and the
-	// body limit still apply).
-	//
-	// Deprecated: set HTTP. Client bypasses the network policy; it is
-	// kept for tests that post to loopback servers.
-	Client *http.Client
 	// UserAgent is sent as User-Agent ("Parley/<version>").
 	UserAgent string
 	// Now is the clock for signature timestamps. Defaults to time.Now.
@@ -63,8 +56,6 @@ func (s *Sender) Send(ctx context.Context, o *chat.Outbound) Result {
 	c := s.HTTP
 	switch {
 	case c != nil:
-	case s.Client != nil:
-		c = legacyClient(s.Client, s.UserAgent)
 	default:
 		c = defaultClient()
 	}
