@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 
 	"github.com/parleyhq/parley/internal/bench"
@@ -110,8 +111,19 @@ func benchDeliveries(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Synchronous, "sqlite-synchronous", "NORMAL", "SQLite synchronous setting: NORMAL or FULL")
 	asJSON := fs.Bool("json", false, "print the result as JSON (no progress lines)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the measured run to this file")
+	traceFile := fs.String("trace", "", "write an execution trace of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
+	}
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			return err
+		}
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer func() { trace.Stop(); f.Close() }()
 	}
 	if *profile != "" {
 		stop, err := startProfile(*profile)

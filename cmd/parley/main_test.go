@@ -3,6 +3,7 @@ package main_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -250,9 +251,37 @@ func TestServeGracefulShutdownFinishesInFlightRequest(t *testing.T) {
 func TestServeHelpListsConfiguration(t *testing.T) {
 	out, _ := exec.Command(binary, "serve", "-h").CombinedOutput()
 	for _, want := range []string{"-addr", "PARLEY_ADDR", "-db", "PARLEY_DATABASE_URL", "PARLEY_ADMIN_TOKEN",
-		"PARLEY_PLATFORM_TOKEN", "PARLEY_SQLITE_SYNCHRONOUS", "PARLEY_LOG_LEVEL", "PARLEY_SHUTDOWN_TIMEOUT"} {
+		"PARLEY_PLATFORM_TOKEN", "PARLEY_SQLITE_SYNCHRONOUS", "PARLEY_LOG_LEVEL", "PARLEY_SHUTDOWN_TIMEOUT", "-retention", "PARLEY_RETENTION"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("parley serve -h does not mention %s:\n%s", want, out)
+		}
+	}
+}
+
+func TestServeRetentionSetting(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "r.db")
+	// A duration or days are taken (-h then stops before serving).
+	for _, ok := range []string{"720h", "30d", "1.5d", "36h30m", "0"} {
+		out, _ := exec.Command(binary, "serve", "-db", db, "-retention", ok, "-h").CombinedOutput()
+		if strings.Contains(string(out), "invalid") || !strings.Contains(string(out), "Usage") {
+			t.Errorf("-retention %s:\n%s", ok, out)
+		}
+	}
+	// Anything else stops the start with a clear message, from the flag or
+	// from the environment.
+	// (A deadline, in case one starts serving after all.)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, bad := range []string{"30 days", "-1h", "-2d", "d", "forever"} {
+		out, err := exec.CommandContext(ctx, binary, "serve", "-addr", "127.0.0.1:0", "-db", db, "-retention", bad).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "retention") {
+			t.Errorf("-retention %q: %v\n%s", bad, err, out)
+		}
+		cmd := exec.CommandContext(ctx, binary, "serve", "-addr", "127.0.0.1:0", "-db", db)
+		cmd.Env = append(os.Environ(), "PARLEY_RETENTION="+bad)
+		out, err = cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "PARLEY_RETENTION") {
+			t.Errorf("PARLEY_RETENTION=%q: %v\n%s", bad, err, out)
 		}
 	}
 }

@@ -53,13 +53,31 @@ func (c *testClock) Now() time.Time {
 	return c.now
 }
 
+// Peek returns the time without advancing it: the delivery engine reads
+// the clock on its own schedule, and must not move the times the API
+// writes.
+func (c *testClock) Peek() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
 func (c *testClock) Set(t time.Time) {
 	c.mu.Lock()
 	c.now = t
 	c.mu.Unlock()
 }
 
-func newEnv(t testing.TB) *testEnv {
+// envOption sets up the delivery engine before it starts.
+type envOption func(*webhook.Engine)
+
+// withSchedule gives the engine a retry schedule (an empty one fails a
+// delivery at its first failure).
+func withSchedule(s webhook.RetrySchedule) envOption {
+	return func(e *webhook.Engine) { e.Schedule = s }
+}
+
+func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), sqlite.Options{})
@@ -70,7 +88,10 @@ func newEnv(t testing.TB) *testEnv {
 	svc := &chat.Service{Store: store, Now: clock.Now}
 	// Deliveries are sent for real, to whatever webhooks a test registers.
 	engine := &webhook.Engine{Store: store, Sender: &webhook.Sender{HTTP: webhook.NewClient(webhook.ClientConfig{Policy: webhook.Policy{AllowPrivate: true}}), UserAgent: "Parley/test"},
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now}
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Peek}
+	for _, o := range opts {
+		o(engine)
+	}
 	svc.Events = &webhook.Sink{Notify: engine.Notify, Engine: engine}
 	dctx, stopDispatcher := context.WithCancel(context.Background())
 	dispatched := make(chan struct{})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -470,6 +472,20 @@ func TestOpenAPIRoutesAreServed(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids["webhook"] = wh.ID
+	// The delivery log's: a webhook and an API inbox that post to a local
+	// receiver, each with a failed delivery to show and redeliver.
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	t.Cleanup(sink.Close)
+	logHook := &chat.Webhook{AccountID: 1, URL: sink.URL + "/docs-log", Subscriptions: []string{chat.EventWebwidgetTriggered},
+		Secret: chat.SecureToken(24), CreatedAt: e.Clock.Now(), UpdatedAt: e.Clock.Now()}
+	if err := e.Store.Update(context.Background(), func(tx chat.Tx) error { return tx.CreateWebhook(logHook) }); err != nil {
+		t.Fatal(err)
+	}
+	ids["log_webhook"] = logHook.ID
+	ids["log_inbox"] = e.apiInboxURL("Docs log", sink.URL+"/docs-inbox")
+	logAt := e.Clock.Peek().Add(-time.Hour)
+	ids["log_delivery"] = e.storedDelivery(1, chat.Endpoint{WebhookID: logHook.ID}, chat.EventContactCreated, chat.DeliveryFailed, logAt).ID
+	ids["log_inbox_delivery"] = e.storedDelivery(1, chat.Endpoint{InboxID: ids["log_inbox"]}, chat.EventMessageCreated, chat.DeliveryFailed, logAt).ID
 
 	id := func(k string) func() any { return func() any { return ids[k] } }
 	capture := func(k, p string) func(any) {
@@ -528,6 +544,17 @@ func TestOpenAPIRoutesAreServed(t *testing.T) {
 		{op: "PATCH " + acc + "/webhooks/{id}", ids: map[string]string{"id": "webhook"}, body: body("name", "Docs hook 2")},
 		{op: "PUT " + acc + "/webhooks/{id}", ids: map[string]string{"id": "webhook"}, body: body("inbox_id", nil)},
 		{op: "POST " + acc + "/webhooks/{id}/rotate_secret", ids: map[string]string{"id": "webhook"}},
+
+		{op: "GET " + acc + "/webhooks/{webhook_id}/deliveries", ids: map[string]string{"webhook_id": "log_webhook"}, query: "status=failed&limit=10"},
+		{op: "GET " + acc + "/webhooks/{webhook_id}/deliveries/{id}", ids: map[string]string{"webhook_id": "log_webhook", "id": "log_delivery"}},
+		{op: "POST " + acc + "/webhooks/{webhook_id}/deliveries/{id}/redeliver", ids: map[string]string{"webhook_id": "log_webhook", "id": "log_delivery"}},
+		{op: "POST " + acc + "/webhooks/{webhook_id}/recover", ids: map[string]string{"webhook_id": "log_webhook"}, body: body("since", "2026-01-01T00:00:00Z")},
+		{op: "POST " + acc + "/webhooks/{webhook_id}/enable", ids: map[string]string{"webhook_id": "log_webhook"}, body: body("recover_since", "2026-01-01T00:00:00Z")},
+		{op: "GET " + acc + "/inboxes/{inbox_id}/webhook/deliveries", ids: map[string]string{"inbox_id": "log_inbox"}, query: "event=message_created"},
+		{op: "GET " + acc + "/inboxes/{inbox_id}/webhook/deliveries/{id}", ids: map[string]string{"inbox_id": "log_inbox", "id": "log_inbox_delivery"}},
+		{op: "POST " + acc + "/inboxes/{inbox_id}/webhook/deliveries/{id}/redeliver", ids: map[string]string{"inbox_id": "log_inbox", "id": "log_inbox_delivery"}},
+		{op: "POST " + acc + "/inboxes/{inbox_id}/webhook/recover", ids: map[string]string{"inbox_id": "log_inbox"}, body: body("since", 1767225600)},
+		{op: "POST " + acc + "/inboxes/{inbox_id}/webhook/enable", ids: map[string]string{"inbox_id": "log_inbox"}},
 
 		{op: "GET " + acc + "/contacts"},
 		{op: "GET " + acc + "/contacts/search", query: "q=Docs"},

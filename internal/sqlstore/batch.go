@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/parleyhq/parley/internal/chat"
 )
@@ -19,6 +20,8 @@ type batchWriter struct {
 	maxBatch int
 	newTx    func(context.Context, querier, bool) *Tx
 	cache    *writeCache
+	stats    WriterStats
+	statsMu  sync.Mutex
 	reqs     chan *writeReq
 	done     chan struct{}
 	stopOnce sync.Once
@@ -137,7 +140,25 @@ func (w *batchWriter) drain() {
 	}
 }
 
+// WriterStats describes the group-commit writer's work so far.
+type WriterStats struct {
+	Batches  int64         // transactions committed or rolled back
+	Requests int64         // Updates run in them
+	Busy     time.Duration // time spent running and committing batches
+	Commit   time.Duration // of which committing
+}
+
 func (w *batchWriter) commit(batch []*writeReq) {
+	started := time.Now()
+	var committing time.Duration
+	defer func() {
+		w.statsMu.Lock()
+		w.stats.Batches++
+		w.stats.Requests += int64(len(batch))
+		w.stats.Busy += time.Since(started)
+		w.stats.Commit += committing
+		w.statsMu.Unlock()
+	}()
 	ctx := context.Background()
 	finish := func(err error) {
 		if err != nil {
@@ -196,7 +217,10 @@ func (w *batchWriter) commit(batch []*writeReq) {
 		finish(nil)
 		return
 	}
-	if err := sqlTx.Commit(); err != nil {
+	commitStart := time.Now()
+	err = sqlTx.Commit()
+	committing = time.Since(commitStart)
+	if err != nil {
 		finish(chat.Internal(fmt.Errorf("commit: %w", err)))
 		return
 	}

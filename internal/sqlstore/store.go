@@ -74,6 +74,16 @@ func New(opt Options) (*Store, error) {
 	return s, nil
 }
 
+// WriterStats reports the group-commit writer's work (zero without one).
+func (s *Store) WriterStats() WriterStats {
+	if s.writer == nil {
+		return WriterStats{}
+	}
+	s.writer.statsMu.Lock()
+	defer s.writer.statsMu.Unlock()
+	return s.writer.stats
+}
+
 // DB returns the database Updates write to, for migrations and tools.
 func (s *Store) DB() *sql.DB { return s.opt.Write }
 
