@@ -18,7 +18,7 @@ type checkpointer struct {
 }
 
 // checkpointEvery is how often the checkpointer runs.
-const checkpointEvery = 100 * time.Millisecond
+const checkpointEvery = time.Second
 
 func startCheckpointer(dsn string) (*checkpointer, error) {
 	db, err := openDB(dsn)

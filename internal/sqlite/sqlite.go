@@ -80,7 +80,7 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
 	}
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
 	// The writer never checkpoints: copying the WAL back into the database
 	// would stall every write behind it. A checkpointer connection does it
 	// in the background, on another core.

@@ -20,6 +20,7 @@ type batchWriter struct {
 	maxBatch int
 	newTx    func(context.Context, querier, bool) *Tx
 	cache    *writeCache
+	sqlTx    *sql.Tx // the batch's transaction, while one runs
 	stats    WriterStats
 	statsMu  sync.Mutex
 	reqs     chan *writeReq
@@ -103,9 +104,21 @@ func (w *batchWriter) close() {
 	w.conn.Close()
 }
 
+// Under load the writer lingers a moment for more requests before it
+// commits: a commit writes every page the batch touched to the WAL, so ten
+// requests that share one commit cost far less than ten commits. When the
+// last batch was a lone request (no load) it commits at once.
+const (
+	lingerFor   = 500 * time.Microsecond
+	lingerUntil = 16 // requests; a batch this big commits without waiting
+)
+
 func (w *batchWriter) run() {
 	defer close(w.stopped)
 	batch := make([]*writeReq, 0, w.maxBatch)
+	last := 0
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
 	for {
 		select {
 		case r := <-w.reqs:
@@ -114,16 +127,40 @@ func (w *batchWriter) run() {
 			w.drain()
 			return
 		}
-	collect:
-		for len(batch) < w.maxBatch {
-			select {
-			case r := <-w.reqs:
-				batch = append(batch, r)
-			default:
-				break collect
+		w.take(&batch)
+		if last > 1 && len(batch) < lingerUntil {
+			linger.Reset(lingerFor)
+		wait:
+			for len(batch) < lingerUntil {
+				select {
+				case r := <-w.reqs:
+					batch = append(batch, r)
+				case <-linger.C:
+					break wait
+				}
 			}
+			if !linger.Stop() {
+				select {
+				case <-linger.C:
+				default:
+				}
+			}
+			w.take(&batch)
 		}
+		last = len(batch)
 		w.commit(batch)
+	}
+}
+
+// take adds what is queued now to the batch, up to its cap.
+func (w *batchWriter) take(batch *[]*writeReq) {
+	for len(*batch) < w.maxBatch {
+		select {
+		case r := <-w.reqs:
+			*batch = append(*batch, r)
+		default:
+			return
+		}
 	}
 }
 
@@ -159,70 +196,99 @@ func (w *batchWriter) commit(batch []*writeReq) {
 		w.stats.Commit += committing
 		w.statsMu.Unlock()
 	}()
-	ctx := context.Background()
-	finish := func(err error) {
-		if err != nil {
-			w.cache.clear() // the cache may hold what was rolled back
-		}
-		for _, r := range batch {
-			if r.err == nil && err != nil {
-				r.err = err
-			}
-			close(r.done)
-		}
+	// First without savepoints: they cost every request a statement or two
+	// and a copy of each page it touches that an earlier request of the
+	// batch dirtied. Requests rarely fail; when one does, the whole batch
+	// rolls back and runs again with a savepoint per request, so that only
+	// the failing one loses its writes.
+	retry, err := w.attempt(batch, false, &committing)
+	if retry {
+		_, err = w.attempt(batch, true, &committing)
 	}
-	sqlTx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
-		finish(chat.Internal(fmt.Errorf("begin: %w", err)))
-		return
+		w.cache.clear() // the cache may hold what was rolled back
+	}
+	for _, r := range batch {
+		if r.err == nil && err != nil {
+			r.err = err
+		}
+		close(r.done)
+	}
+}
+
+// attempt runs the batch in one transaction. Without savepoints, a failing
+// request stops it: everything rolls back and attempt asks for a retry
+// (unless the request was alone, when its failure is the answer). A
+// returned error fails every request that has none.
+func (w *batchWriter) attempt(batch []*writeReq, savepoints bool, committing *time.Duration) (retry bool, err error) {
+	ctx := context.Background()
+	exec := func(q string) error {
+		_, err := w.sqlTx.ExecContext(ctx, q)
+		return err
+	}
+	if w.sqlTx, err = w.conn.BeginTx(ctx, nil); err != nil {
+		return false, chat.Internal(fmt.Errorf("begin: %w", err))
+	}
+	defer func() { w.sqlTx = nil }()
+	active := 0
+	for _, r := range batch {
+		r.err, r.tx = nil, nil
+		if r.ctx.Err() != nil {
+			r.err = r.ctx.Err()
+		} else {
+			active++
+		}
 	}
 	ok := 0
 	for _, r := range batch {
-		if r.ctx.Err() != nil {
-			r.err = r.ctx.Err()
+		if r.err != nil {
 			continue
 		}
-		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT req"); err != nil {
-			r.err = chat.Internal(fmt.Errorf("savepoint: %w", err))
-			continue
+		if savepoints {
+			if err := exec("SAVEPOINT req"); err != nil {
+				r.err = chat.Internal(fmt.Errorf("savepoint: %w", err))
+				continue
+			}
 		}
 		// Statements run without the request's cancellation. SQLite answers
 		// a cancel during a statement with an interrupt, which rolls back
 		// the whole transaction: every other request of the batch would
 		// fail with it. A request that has started finishes.
-		tx := w.newTx(context.WithoutCancel(r.ctx), sqlTx, true)
+		tx := w.newTx(context.WithoutCancel(r.ctx), w.sqlTx, true)
 		tx.wc = w.cache
 		if err := runGuarded(tx, r.fn); err != nil {
 			r.err = err
 			w.cache.clear() // it may hold rows of the writes undone below
-			if _, rbErr := sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT req"); rbErr != nil {
+			if !savepoints {
+				w.sqlTx.Rollback()
+				return active > 1, nil
+			}
+			if err := exec("ROLLBACK TO SAVEPOINT req"); err != nil {
 				// The transaction is in an unknown state: give up on all.
-				sqlTx.Rollback()
-				finish(chat.Internal(fmt.Errorf("rollback to savepoint: %w", rbErr)))
-				return
+				w.sqlTx.Rollback()
+				return false, chat.Internal(fmt.Errorf("rollback to savepoint: %w", err))
 			}
 		} else {
 			r.tx = tx
 			ok++
 		}
-		if _, err := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT req"); err != nil {
-			sqlTx.Rollback()
-			finish(chat.Internal(fmt.Errorf("release savepoint: %w", err)))
-			return
+		if savepoints {
+			if err := exec("RELEASE SAVEPOINT req"); err != nil {
+				w.sqlTx.Rollback()
+				return false, chat.Internal(fmt.Errorf("release savepoint: %w", err))
+			}
 		}
 	}
 	if ok == 0 {
-		sqlTx.Rollback()
+		w.sqlTx.Rollback()
 		w.cache.clear()
-		finish(nil)
-		return
+		return false, nil
 	}
 	commitStart := time.Now()
-	err = sqlTx.Commit()
-	committing = time.Since(commitStart)
+	err = w.sqlTx.Commit()
+	*committing += time.Since(commitStart)
 	if err != nil {
-		finish(chat.Internal(fmt.Errorf("commit: %w", err)))
-		return
+		return false, chat.Internal(fmt.Errorf("commit: %w", err))
 	}
-	finish(nil)
+	return false, nil
 }
