@@ -25,6 +25,15 @@ func (tx *Tx) CreateMessage(m *chat.Message) error {
 		nullStr(m.SourceID), m.ContentType, jsonText(m.ContentAttributes), nullStr(m.SenderType), nullID(m.SenderID), jsonText(m.ExternalSourceIDs), jsonText(m.AdditionalAttributes),
 		nullStrPtr(m.ProcessedMessageContent), jsonText(m.Sentiment))
 	m.ID = id
+	if err == nil && tx.wc != nil && m.MessageType == chat.MessageIncoming {
+		// Keep the unread count of the conversation in step.
+		if u, ok := tx.wc.unread[m.ConversationID]; ok {
+			if m.CreatedAt.After(u.since) {
+				u.n = min(u.n+1, u.limit)
+				tx.wc.unread[m.ConversationID] = u
+			}
+		}
+	}
 	return err
 }
 
@@ -102,6 +111,22 @@ func (tx *Tx) LastMessage(conversationID int64, withPrivate, withActivity bool) 
 }
 
 func (tx *Tx) CountIncomingSince(conversationID int64, t time.Time, limit int) (int, error) {
+	if tx.wc != nil {
+		if u, ok := tx.wc.unread[conversationID]; ok && u.since.Equal(t) && u.limit == limit {
+			return u.n, nil
+		}
+	}
+	n, err := tx.countIncomingSince(conversationID, t, limit)
+	if err == nil && tx.wc != nil {
+		if len(tx.wc.unread) >= maxBusyRows {
+			tx.wc.unread = map[int64]unreadCount{}
+		}
+		tx.wc.unread[conversationID] = unreadCount{since: t, limit: limit, n: n}
+	}
+	return n, err
+}
+
+func (tx *Tx) countIncomingSince(conversationID int64, t time.Time, limit int) (int, error) {
 	var n int
 	err := tx.get(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation_id = ? AND message_type = 'incoming' AND created_at > ? LIMIT ?) x`,
 		[]any{conversationID, ts0(t), limit}, &n)

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"bytes"
+	"time"
 
 	"github.com/parleyhq/parley/internal/chat"
 )
@@ -26,6 +27,15 @@ type writeCache struct {
 	byDisplay     map[[2]int64]int64 // (account, display id) -> id
 	contacts      map[int64]chat.Contact
 	contactInbox  map[int64]chat.ContactInbox
+	// unread keeps each conversation's last count of incoming messages
+	// after a time; an incoming message written here adds to it.
+	unread map[int64]unreadCount
+}
+
+type unreadCount struct {
+	since time.Time
+	limit int
+	n     int
 }
 
 // maxBusyRows bounds each written-through map; past it the map starts over.
@@ -53,6 +63,7 @@ func (c *writeCache) forgetBusy() {
 	c.byDisplay = map[[2]int64]int64{}
 	c.contacts = map[int64]chat.Contact{}
 	c.contactInbox = map[int64]chat.ContactInbox{}
+	c.unread = map[int64]unreadCount{}
 }
 
 func (c *writeCache) putConversation(v *chat.Conversation) {

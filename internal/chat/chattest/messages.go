@@ -223,6 +223,31 @@ func testCountIncomingSince(t *testing.T, s chat.Store) {
 			t.Errorf("CountIncomingSince(%v, limit %d) = %d, want %d", tc.since, tc.limit, got, tc.want)
 		}
 	}
+
+	// The same counts inside Updates, as messages keep arriving (a store
+	// may keep the count between writes and must keep it right).
+	inUpdate := func(since time.Time, limit int) int {
+		var n int
+		update(t, s, func(tx chat.Tx) (err error) { n, err = tx.CountIncomingSince(conv.ID, since, limit); return err })
+		return n
+	}
+	if n := inUpdate(at(2), 3); n != 2 {
+		t.Fatalf("CountIncomingSince in an Update = %d, want 2", n)
+	}
+	messages(t, s, mk(conv, chat.MessageIncoming, 8))
+	if n := inUpdate(at(2), 3); n != 3 {
+		t.Errorf("after one more incoming message: %d, want 3", n)
+	}
+	messages(t, s, mk(conv, chat.MessageIncoming, 9), mk(conv, chat.MessageOutgoing, 10))
+	if n := inUpdate(at(2), 3); n != 3 {
+		t.Errorf("past the limit: %d, want 3", n)
+	}
+	if n := inUpdate(at(8), 10); n != 1 {
+		t.Errorf("since another time: %d, want 1", n)
+	}
+	if n := inUpdate(at(2), 10); n != 4 {
+		t.Errorf("with another limit: %d, want 4", n)
+	}
 }
 
 func testEvents(t *testing.T, s chat.Store) {
