@@ -14,7 +14,7 @@ import (
 	"github.com/parleyhq/parley/internal/bench"
 )
 
-const benchHelp = `Usage: parley bench <benchmark> [flags]
+const benchHelp = `Usage: parley bench [<benchmark>] [flags]
 
 Measures Parley on this machine. Each benchmark starts a server on a
 temporary SQLite database (removed afterwards) in this process and drives it
@@ -22,7 +22,7 @@ through the real HTTP API with concurrent clients; the load generator and
 the webhook receivers share the CPUs with the server, as they would on one
 small box.
 
-Benchmarks:
+Benchmarks (deliveries when none is named):
   api          message creates per second through POST
                /api/v1/accounts/1/conversations/{id}/messages (each a
                committed transaction with its event)
@@ -37,9 +37,8 @@ Run 'parley bench <benchmark> -h' for its flags.
 `
 
 func runBench(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, benchHelp)
-		return errUsage
+	if len(args) == 0 || (len(args[0]) > 0 && args[0][0] == '-' && args[0] != "-h" && args[0] != "-help" && args[0] != "--help") {
+		return benchDeliveries(ctx, args)
 	}
 	switch args[0] {
 	case "api":

@@ -21,7 +21,8 @@ Usage:
 Commands:
   serve     start the server (creates and migrates the database)
   migrate   apply database migrations and exit
-  bench     measure the server (see 'parley bench -h')
+  bench     measure the server: deliveries end to end, the API, a backlog
+            (see 'parley bench -h')
   version   print the version
 
 Run 'parley <command> -h' for a command's flags.
@@ -37,7 +38,7 @@ func tuneGC() {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(256 << 20)
+		debug.SetMemoryLimit(192 << 20)
 	}
 }
 

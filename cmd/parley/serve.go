@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -152,7 +153,8 @@ func runServe(ctx context.Context, args []string) error {
 		printWelcome(base, admin, cfg.adminToken != "")
 	}
 	srv := &http.Server{
-		Handler:           api.New(api.Config{Service: svc, Logger: log, PlatformToken: cfg.platformToken, Version: version}),
+		Handler: api.New(api.Config{Service: svc, Logger: log, PlatformToken: cfg.platformToken, Version: version,
+			Metrics: func(w io.Writer) { writeMetrics(w, engine, store) }}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

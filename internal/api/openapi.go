@@ -369,3 +369,14 @@ func (s *Server) health(c *call) (any, error) {
 	}
 	return health{Status: "ok", Version: s.version}, nil
 }
+
+// metricsText is a response already in Prometheus' text format.
+type metricsText []byte
+
+func (s *Server) serveMetrics(c *call) (any, error) {
+	var buf bytes.Buffer
+	if s.metrics != nil {
+		s.metrics(&buf)
+	}
+	return metricsText(buf.Bytes()), nil
+}

@@ -513,6 +513,7 @@ func TestOpenAPIRoutesAreServed(t *testing.T) {
 	steps := []servedStep{
 		{op: "GET /openapi.json"},
 		{op: "GET /healthz"},
+		{op: "GET /metrics"},
 
 		{op: "POST " + pa, body: body("name", "Docs Platform Co"), capture: capture("p_account", "id")},
 		{op: "GET " + pa + "/{id}", ids: map[string]string{"id": "p_account"}},

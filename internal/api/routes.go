@@ -44,6 +44,7 @@ func (s *Server) routeTable() []route {
 	return []route{
 		{Method: "GET", Path: "/openapi.json", Auth: authPublic, Tag: "Meta", Summary: "This OpenAPI document", Handle: s.openAPI},
 		{Method: "GET", Path: "/healthz", Auth: authPublic, Tag: "Meta", Summary: "Liveness and database check", Reply: health{}, Handle: s.health},
+		{Method: "GET", Path: "/metrics", Auth: authPublic, Tag: "Meta", Summary: "Prometheus metrics (text exposition format)", Handle: s.serveMetrics},
 
 		// Platform API.
 		{Method: "POST", Path: plat + "/accounts", Auth: authPlatform, Tag: "Platform", Summary: "Create an account", Wrapper: "account", Body: accountBody{}, Reply: accountJSON{}, Handle: s.platformCreateAccount},

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -23,6 +24,9 @@ type Config struct {
 	PlatformToken string
 	// Version is reported by /healthz and the OpenAPI document.
 	Version string
+	// Metrics, when set, writes the Prometheus text exposition served at
+	// /metrics.
+	Metrics func(w io.Writer)
 }
 
 // Server is the HTTP handler of the API.
@@ -31,6 +35,7 @@ type Server struct {
 	log           *slog.Logger
 	platformToken string
 	version       string
+	metrics       func(w io.Writer)
 	mux           *http.ServeMux
 	routes        []route
 	openapiOnce   sync.Once
@@ -44,6 +49,7 @@ func New(cfg Config) *Server {
 		log:           cfg.Logger,
 		platformToken: cfg.PlatformToken,
 		version:       cfg.Version,
+		metrics:       cfg.Metrics,
 		mux:           http.NewServeMux(),
 	}
 	if s.log == nil {
@@ -118,6 +124,10 @@ func (s *Server) handler(rt route) http.Handler {
 			w.WriteHeader(c.status)
 		case rawJSON:
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(c.status)
+			w.Write(v)
+		case metricsText:
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 			w.WriteHeader(c.status)
 			w.Write(v)
 		default:

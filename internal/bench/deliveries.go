@@ -127,24 +127,26 @@ func RunDeliveries(ctx context.Context, cfg DeliveriesConfig) (*DeliveriesResult
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Clients * 2}}
-	var tick <-chan time.Time
-	if cfg.Rate > 0 {
-		// One token per message, shared by the clients.
-		t := time.NewTicker(time.Duration(float64(time.Second) / cfg.Rate))
-		defer t.Stop()
-		tick = t.C
-	}
+	// With a rate, message n is due at paceStart + n/rate, whichever client
+	// takes it; a client that falls behind sends at once.
+	var (
+		paced     atomic.Int64
+		paceStart = time.Now()
+	)
 	body := []byte(`{"content":"Your order #4521 has shipped and will arrive on Thursday.","message_type":"outgoing"}`)
 	for i := 0; i < cfg.Clients; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
 			for n := i; runCtx.Err() == nil; n += cfg.Clients {
-				if tick != nil {
-					select {
-					case <-tick:
-					case <-runCtx.Done():
-						return
+				if cfg.Rate > 0 {
+					due := paceStart.Add(time.Duration(float64(paced.Add(1)) / cfg.Rate * float64(time.Second)))
+					if wait := time.Until(due); wait > 0 {
+						select {
+						case <-time.After(wait):
+						case <-runCtx.Done():
+							return
+						}
 					}
 				}
 				url := fmt.Sprintf("%s/api/v1/accounts/1/conversations/%d/messages", srv.base, convs[n%len(convs)])

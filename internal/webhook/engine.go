@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parleyhq/parley/internal/chat"
@@ -66,12 +67,18 @@ type Engine struct {
 	seq       uint64
 	recent    map[int64]uint64
 	pollMu    sync.Mutex
+	counts    counters
 	stopping  bool
 	kick      chan struct{}
 	results   chan outcome
 	attempts  sync.WaitGroup
 	sendCtx   context.Context
 	cancelAll context.CancelFunc
+}
+
+// counters count outcomes since the start, for metrics.
+type counters struct {
+	delivered, retrying, failed, refused atomic.Int64
 }
 
 type endpointState struct {
@@ -213,6 +220,7 @@ func (e *Engine) enqueueLocked(obs []chat.Outbound) []outcome {
 // refusal fails a delivery of a disabled endpoint without sending it; a
 // recovery after re-enabling sends it.
 func (e *Engine) refusal(st *endpointState, o chat.Outbound) outcome {
+	e.counts.refused.Add(1)
 	d := o.Delivery
 	now := e.Now().UTC()
 	d.Status, d.LastError, d.NextAttemptAt, d.UpdatedAt, d.CompletedAt = chat.DeliveryFailed, errDisabled.Error(), time.Time{}, now, now
@@ -291,6 +299,7 @@ func (e *Engine) settle(out *outcome, started time.Time, res Result) (refused []
 	defer e.mu.Unlock()
 	st := out.endpoint
 	if res.OK() {
+		e.counts.delivered.Add(1)
 		d.Status, d.LastError, d.CompletedAt = chat.DeliveryDelivered, "", now
 		if !st.health.FailingSince.IsZero() {
 			st.health.FailingSince = time.Time{}
@@ -303,8 +312,10 @@ func (e *Engine) settle(out *outcome, started time.Time, res Result) (refused []
 	out.attempt.Error = d.LastError
 	retryAfter := ParseRetryAfter(res.Header.Get("Retry-After"), now)
 	if next, ok := e.Schedule.Retry(d.Attempts, now, res.StatusCode, retryAfter, e.Jitter()); ok {
+		e.counts.retrying.Add(1)
 		d.Status, d.NextAttemptAt = chat.DeliveryPending, next
 	} else {
+		e.counts.failed.Add(1)
 		d.Status, d.CompletedAt = chat.DeliveryFailed, now
 	}
 	changed := false

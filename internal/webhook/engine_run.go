@@ -69,6 +69,11 @@ type Stats struct {
 	InFlight  int // attempts under way
 	Known     int // queued, in flight, or waiting for their outcome's commit
 	Endpoints int // endpoints seen
+
+	// Since the start: attempts that delivered, that failed and will be
+	// retried, that failed for good, and deliveries not sent because their
+	// endpoint is disabled.
+	Delivered, Retrying, Failed, Refused int64
 }
 
 // Stats reports the engine's work in memory.
@@ -76,7 +81,8 @@ func (e *Engine) Stats() Stats {
 	e.init()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return Stats{Queued: e.queued, InFlight: e.inflight, Known: len(e.known), Endpoints: len(e.endpoints)}
+	return Stats{Queued: e.queued, InFlight: e.inflight, Known: len(e.known), Endpoints: len(e.endpoints),
+		Delivered: e.counts.delivered.Load(), Retrying: e.counts.retrying.Load(), Failed: e.counts.failed.Load(), Refused: e.counts.refused.Load()}
 }
 
 // poll reads due deliveries into the queues while there is room, resuming

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/parleyhq/parley/internal/sqlstore"
+	"github.com/parleyhq/parley/internal/webhook"
+)
+
+// writeMetrics writes the server's metrics in Prometheus' text format.
+func writeMetrics(w io.Writer, engine *webhook.Engine, store *sqlstore.Store) {
+	es, ws := engine.Stats(), store.WriterStats()
+	metric := func(name, kind, help string, value any, labels ...string) {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, kind)
+		if len(labels) == 0 {
+			fmt.Fprintf(w, "%s %v\n", name, value)
+		}
+	}
+	fmt.Fprint(w, "# HELP parley_webhook_attempts_total Delivery attempts since the start, by outcome.\n# TYPE parley_webhook_attempts_total counter\n")
+	for _, o := range []struct {
+		outcome string
+		n       int64
+	}{{"delivered", es.Delivered}, {"retrying", es.Retrying}, {"failed", es.Failed}} {
+		fmt.Fprintf(w, "parley_webhook_attempts_total{outcome=%q} %d\n", o.outcome, o.n)
+	}
+	metric("parley_webhook_refused_total", "counter", "Deliveries not sent because their endpoint is disabled.", es.Refused)
+	metric("parley_webhook_queued", "gauge", "Deliveries in memory waiting for a free slot.", es.Queued)
+	metric("parley_webhook_in_flight", "gauge", "Delivery attempts under way.", es.InFlight)
+	metric("parley_webhook_endpoints", "gauge", "Endpoints the engine has seen since the start.", es.Endpoints)
+	metric("parley_store_write_batches_total", "counter", "Write transactions (group commits).", ws.Batches)
+	metric("parley_store_write_requests_total", "counter", "Write operations committed in them.", ws.Requests)
+	metric("parley_store_write_busy_seconds_total", "counter", "Time the writer spent running batches.", ws.Busy.Seconds())
+	metric("parley_store_commit_seconds_total", "counter", "Of which committing.", ws.Commit.Seconds())
+}
