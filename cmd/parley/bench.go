@@ -102,7 +102,7 @@ func benchDeliveries(ctx context.Context, args []string) error {
 	var cfg bench.DeliveriesConfig
 	fs.IntVar(&cfg.Endpoints, "endpoints", 1, "live webhooks every message is delivered to")
 	fs.IntVar(&cfg.Dead, "dead", 0, "extra webhooks that never answer (every attempt times out)")
-	fs.IntVar(&cfg.Clients, "clients", 32, "concurrent API clients")
+	fs.IntVar(&cfg.Clients, "clients", 64, "concurrent API clients")
 	fs.Float64Var(&cfg.Rate, "rate", 0, "message creates per second to offer (0: as fast as the server takes them)")
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to measure (after a 2 s warm-up)")
 	fs.DurationVar(&cfg.RawDuration, "raw-duration", 3*time.Second, "how long to measure the raw limit first (negative: skip)")

@@ -21,7 +21,7 @@ type DeliveriesConfig struct {
 	Endpoints int
 	// Dead adds webhooks that never answer (each attempt times out).
 	Dead int
-	// Clients is the number of concurrent API clients. Default 32.
+	// Clients is the number of concurrent API clients. Default 64.
 	Clients int
 	// Rate caps message creates per second; 0 means as fast as possible.
 	Rate float64
@@ -65,7 +65,7 @@ func RunDeliveries(ctx context.Context, cfg DeliveriesConfig) (*DeliveriesResult
 		cfg.Endpoints = 1
 	}
 	if cfg.Clients <= 0 {
-		cfg.Clients = 32
+		cfg.Clients = 64
 	}
 	if cfg.Duration <= 0 {
 		cfg.Duration = 10 * time.Second
