@@ -124,9 +124,13 @@ type Tx interface {
 	DueOutbound(now time.Time, after DeliveryCursor, limit int) ([]Outbound, error)
 	// LoadOutbound reads what sending a delivery needs.
 	LoadOutbound(deliveryID int64) (*Outbound, error)
-	// RecordOutcome stores a delivery's status after an attempt.
+	// RecordOutcome stores a delivery's status (after a decision that made
+	// no attempt, such as a refusal).
 	RecordOutcome(d *Delivery) error
-	// InsertAttempt logs an attempt, setting its id.
+	// RecordAttempt stores a delivery's status after an attempt and logs
+	// the attempt, in one go.
+	RecordAttempt(d *Delivery, a *Attempt) error
+	// InsertAttempt logs an attempt as it is, setting its id.
 	InsertAttempt(a *Attempt) error
 	// SetHealth stores an endpoint's failure record.
 	SetHealth(accountID int64, ep Endpoint, h Health) error
@@ -136,7 +140,8 @@ type Tx interface {
 	FindDelivery(accountID, id int64) (*Delivery, error)
 	// ListEndpointDeliveries returns an endpoint's deliveries, newest first.
 	ListEndpointDeliveries(f DeliveryFilter) ([]Delivery, error)
-	// ListAttempts returns a delivery's attempts, oldest first.
+	// ListAttempts returns a delivery's attempts, oldest first (the latest
+	// one recorded by RecordAttempt last).
 	ListAttempts(deliveryID int64) ([]Attempt, error)
 	// Requeue makes an endpoint's deliveries pending again, due at t: the
 	// one with id (when id is non-zero; never a notice), or all failed

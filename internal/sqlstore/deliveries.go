@@ -110,13 +110,18 @@ func (tx *Tx) InsertAttempt(a *chat.Attempt) error {
 }
 
 func (tx *Tx) ListAttempts(deliveryID int64) ([]chat.Attempt, error) {
-	rows, err := tx.query(`SELECT id, delivery_id, attempted_at, latency_us, status_code, error, response_headers, response_body
-		FROM delivery_attempts WHERE delivery_id = ? ORDER BY id`, deliveryID)
+	// The archived attempts, then the latest from the delivery's row.
+	rows, err := tx.query(`SELECT id, attempted_at, latency_us, status_code, error, response_headers, response_body, 0
+		FROM delivery_attempts WHERE delivery_id = ?
+		UNION ALL
+		SELECT 0, last_attempted_at, last_latency_us, last_status_code, last_error, last_response_headers, last_response_body, 1
+		FROM deliveries WHERE id = ? AND last_attempted_at IS NOT NULL
+		ORDER BY 8, 1`, deliveryID, deliveryID)
 	return collect(rows, err, func(r *sql.Rows, a *chat.Attempt) error {
-		var latency, code int64
+		var latency, code, latest int64
 		var headers string
-		err := r.Scan(&a.ID, &a.DeliveryID, nt{&a.AttemptedAt}, &latency, ni{&code}, ns{&a.Error}, ns{&headers}, &a.ResponseBody)
-		a.Latency, a.StatusCode = time.Duration(latency)*time.Microsecond, int(code)
+		err := r.Scan(&a.ID, nt{&a.AttemptedAt}, &latency, ni{&code}, ns{&a.Error}, ns{&headers}, &a.ResponseBody, &latest)
+		a.DeliveryID, a.Latency, a.StatusCode = deliveryID, time.Duration(latency)*time.Microsecond, int(code)
 		if headers != "" {
 			a.ResponseHeaders = chat.JSON(headers)
 		}
@@ -269,4 +274,28 @@ func (tx *Tx) Prune(t time.Time, limit int) (int, error) {
 		total += int(n)
 	}
 	return total, nil
+}
+
+// RecordAttempt keeps the latest attempt on the delivery's own row: the
+// common case, one attempt that delivers, then costs one UPDATE. A retry
+// first moves the previous latest attempt to delivery_attempts.
+func (tx *Tx) RecordAttempt(d *chat.Delivery, a *chat.Attempt) error {
+	if d.Attempts > 1 {
+		if _, err := tx.exec(`INSERT INTO delivery_attempts (delivery_id, attempted_at, latency_us, status_code, error, response_headers, response_body)
+			SELECT id, last_attempted_at, last_latency_us, last_status_code, last_error, last_response_headers, last_response_body
+			FROM deliveries WHERE id = ? AND last_attempted_at IS NOT NULL`, d.ID); err != nil {
+			return err
+		}
+	}
+	var headers any
+	if len(a.ResponseHeaders) > 0 {
+		headers = string(a.ResponseHeaders)
+	}
+	_, err := tx.exec(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, lease_owner = ?, lease_until = ?,
+		last_attempted_at = ?, last_latency_us = ?, last_status_code = ?, last_error = ?, last_response_headers = ?, last_response_body = ?,
+		updated_at = ?, completed_at = ? WHERE id = ?`,
+		d.Status, d.Attempts, ts(d.NextAttemptAt), nullStr(d.LeaseOwner), ts(d.LeaseUntil),
+		tsNotNull(a.AttemptedAt), a.Latency.Microseconds(), nullID(int64(a.StatusCode)), nullStr(a.Error), headers, a.ResponseBody,
+		tsNotNull(d.UpdatedAt), ts(d.CompletedAt), d.ID)
+	return err
 }

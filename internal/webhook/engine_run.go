@@ -169,13 +169,12 @@ func (e *Engine) commit(batch []outcome) {
 			if o.abandoned {
 				continue
 			}
-			if err := tx.RecordOutcome(&o.delivery); err != nil {
-				return err
-			}
 			if o.attempt != nil {
-				if err := tx.InsertAttempt(o.attempt); err != nil {
+				if err := tx.RecordAttempt(&o.delivery, o.attempt); err != nil {
 					return err
 				}
+			} else if err := tx.RecordOutcome(&o.delivery); err != nil {
+				return err
 			}
 			if o.health != nil {
 				if err := tx.SetHealth(o.delivery.AccountID, o.endpoint.key, *o.health); err != nil {

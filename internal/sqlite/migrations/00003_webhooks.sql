@@ -50,8 +50,15 @@ CREATE TABLE deliveries (
   -- A claim by one instance (several instances on one database).
   lease_owner TEXT,
   lease_until INTEGER,
+  -- The latest attempt lives on the row itself (most deliveries have only
+  -- one, so this saves a row per delivery); delivery_attempts keeps the
+  -- ones before it.
+  last_attempted_at INTEGER,
+  last_latency_us INTEGER,
   last_status_code INTEGER,
   last_error TEXT,
+  last_response_headers TEXT,
+  last_response_body BLOB,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   completed_at INTEGER
@@ -64,7 +71,8 @@ CREATE INDEX deliveries_webhook_idx ON deliveries (webhook_id, id) WHERE webhook
 CREATE INDEX deliveries_inbox_idx ON deliveries (inbox_id, id) WHERE webhook_id IS NULL;
 CREATE INDEX deliveries_event_idx ON deliveries (event_id);
 
--- Every attempt of every delivery, with what the receiver answered.
+-- Every attempt of every delivery but its latest, with what the receiver
+-- answered.
 CREATE TABLE delivery_attempts (
   id INTEGER PRIMARY KEY,
   delivery_id INTEGER NOT NULL,
