@@ -25,6 +25,7 @@ func writeMetrics(w io.Writer, engine *webhook.Engine, store *sqlstore.Store) {
 		fmt.Fprintf(w, "parley_webhook_attempts_total{outcome=%q} %d\n", o.outcome, o.n)
 	}
 	metric("parley_webhook_refused_total", "counter", "Deliveries not sent because their endpoint is disabled.", es.Refused)
+	metric("parley_webhook_deferred_total", "counter", "Deliveries put off because their failing endpoint had no room.", es.Deferred)
 	metric("parley_webhook_queued", "gauge", "Deliveries in memory waiting for a free slot.", es.Queued)
 	metric("parley_webhook_in_flight", "gauge", "Delivery attempts under way.", es.InFlight)
 	metric("parley_webhook_endpoints", "gauge", "Endpoints the engine has seen since the start.", es.Endpoints)

@@ -130,6 +130,11 @@ type DeliveryCursor struct {
 	ID            int64
 }
 
+// Cursor is the position of d in the order of due deliveries.
+func (d *Delivery) Cursor() DeliveryCursor {
+	return DeliveryCursor{NextAttemptAt: d.NextAttemptAt, ID: d.ID}
+}
+
 // Outbound is what sending a delivery needs: the delivery, the stored
 // payload bytes and the secrets that sign it, read at send time so that a
 // rotation applies to retries.

@@ -39,6 +39,12 @@ type Engine struct {
 	// MaxQueued caps the deliveries held in memory; the rest wait in the
 	// database. Defaults to 10,000.
 	MaxQueued int
+	// EndpointQueue caps one healthy endpoint's share of MaxQueued, so a
+	// slow endpoint cannot take every place. Defaults to MaxQueued/2. An
+	// endpoint whose last attempt failed holds no more than
+	// EndpointConcurrency; what it cannot hold is deferred in the database
+	// (see deferral) so that it neither fills memory nor the polls.
+	EndpointQueue int
 	// PollInterval is how often the database is polled for due deliveries.
 	// Defaults to 1 second.
 	PollInterval time.Duration
@@ -78,7 +84,7 @@ type Engine struct {
 
 // counters count outcomes since the start, for metrics.
 type counters struct {
-	delivered, retrying, failed, refused atomic.Int64
+	delivered, retrying, failed, refused, deferred atomic.Int64
 }
 
 type endpointState struct {
@@ -87,6 +93,7 @@ type endpointState struct {
 	url       string
 	queue     []chat.Outbound
 	active    int
+	overflow  bool // deliveries were left in the database for want of room
 	health    chat.Health
 }
 
@@ -122,6 +129,9 @@ func (e *Engine) init() {
 		if e.MaxQueued <= 0 {
 			e.MaxQueued = 10000
 		}
+		if e.EndpointQueue <= 0 {
+			e.EndpointQueue = e.MaxQueued / 2
+		}
 		if e.PollInterval <= 0 {
 			e.PollInterval = time.Second
 		}
@@ -149,7 +159,7 @@ func (e *Engine) init() {
 func (e *Engine) Notify(obs []chat.Outbound) {
 	e.init()
 	e.mu.Lock()
-	refused := e.enqueueLocked(obs)
+	refused, _ := e.enqueueLocked(obs)
 	e.mu.Unlock()
 	e.send(refused)
 }
@@ -185,15 +195,24 @@ func (e *Engine) EndpointEnabled(ep chat.Endpoint) {
 }
 
 // enqueueLocked queues deliveries and returns the outcomes of those it
-// refused (for a disabled endpoint).
-func (e *Engine) enqueueLocked(obs []chat.Outbound) []outcome {
+// will not send now: refused (their endpoint is disabled) or deferred (their
+// endpoint is failing and has all it can hold). skipped is the index of the
+// first delivery left in the database because its healthy endpoint's queue
+// was full, or -1.
+func (e *Engine) enqueueLocked(obs []chat.Outbound) (outs []outcome, skipped int) {
+	skipped = -1
 	if e.stopping {
-		return nil
+		return nil, skipped
 	}
-	var refused []outcome
 	touched := map[*endpointState]struct{}{}
-	for _, o := range obs {
-		if _, ok := e.known[o.Delivery.ID]; ok || e.queued >= e.MaxQueued {
+	for i, o := range obs {
+		if _, ok := e.known[o.Delivery.ID]; ok {
+			continue
+		}
+		if e.queued >= e.MaxQueued {
+			if skipped < 0 {
+				skipped = i
+			}
 			continue
 		}
 		key := o.Delivery.Endpoint()
@@ -202,19 +221,57 @@ func (e *Engine) enqueueLocked(obs []chat.Outbound) []outcome {
 			st = &endpointState{key: key, accountID: o.Delivery.AccountID, url: o.Delivery.URL, health: o.Health}
 			e.endpoints[key] = st
 		}
-		e.known[o.Delivery.ID] = struct{}{}
-		if !st.health.DisabledAt.IsZero() {
-			refused = append(refused, e.refusal(st, o))
+		switch {
+		case !st.health.DisabledAt.IsZero():
+			outs = append(outs, e.refusal(st, o))
+		case len(st.queue) < e.endpointRoom(st):
+			st.queue = append(st.queue, o)
+			e.queued++
+			touched[st] = struct{}{}
+		case !st.health.FailingSince.IsZero():
+			outs = append(outs, e.deferral(st, o))
+		default:
+			st.overflow = true
+			if skipped < 0 {
+				skipped = i
+			}
 			continue
 		}
-		st.queue = append(st.queue, o)
-		e.queued++
-		touched[st] = struct{}{}
+		e.known[o.Delivery.ID] = struct{}{}
 	}
 	for st := range touched {
 		e.pumpLocked(st)
 	}
-	return refused
+	return outs, skipped
+}
+
+// endpointRoom is how many deliveries an endpoint may hold in memory.
+func (e *Engine) endpointRoom(st *endpointState) int {
+	if !st.health.FailingSince.IsZero() {
+		return e.EndpointConcurrency
+	}
+	return e.EndpointQueue
+}
+
+// Deferral waits of a failing endpoint's overflow: as long as it has been
+// failing, within these bounds, so a long outage costs few rewrites.
+const (
+	minDeferral = 5 * time.Second
+	maxDeferral = 5 * time.Minute
+)
+
+// deferral moves a delivery that a failing endpoint has no room for to a
+// later time, without counting an attempt. Left due, it would be read by
+// every poll while the outage lasts; held in memory, a dead endpoint would
+// fill the engine and delay every other endpoint.
+func (e *Engine) deferral(st *endpointState, o chat.Outbound) outcome {
+	d := o.Delivery
+	now := e.Now().UTC()
+	wait := min(max(now.Sub(st.health.FailingSince), minDeferral), maxDeferral)
+	wait += time.Duration(float64(wait) * JitterFraction * clamp(e.Jitter()))
+	d.NextAttemptAt, d.UpdatedAt = now.Add(wait), now
+	e.counts.deferred.Add(1)
+	return outcome{delivery: d, endpoint: st}
 }
 
 // refusal fails a delivery of a disabled endpoint without sending it; a
@@ -265,10 +322,14 @@ func (e *Engine) attempt(st *endpointState, o chat.Outbound) {
 	st.active--
 	e.inflight--
 	e.pumpLocked(st)
-	if e.more && e.queued < e.MaxQueued/4 {
-		e.more = false
+	room := e.MaxQueued - e.queued
+	if room >= e.MaxQueued/4 && (e.more || st.overflow) && len(st.queue) < e.endpointRoom(st)/4 || e.more && room > e.MaxQueued*3/4 {
+		// This endpoint's queue runs low while the database holds more
+		// (unread, or left there for want of room), or all queues do; and
+		// a poll would have room to fill.
+		e.more, st.overflow = false, false
 		select {
-		case e.kick <- struct{}{}: // the queue runs low and the backlog goes on
+		case e.kick <- struct{}{}:
 		default:
 		}
 	}

@@ -72,8 +72,8 @@ type Stats struct {
 
 	// Since the start: attempts that delivered, that failed and will be
 	// retried, that failed for good, and deliveries not sent because their
-	// endpoint is disabled.
-	Delivered, Retrying, Failed, Refused int64
+	// endpoint is disabled, and deferrals of a failing endpoint's overflow.
+	Delivered, Retrying, Failed, Refused, Deferred int64
 }
 
 // Stats reports the engine's work in memory.
@@ -82,15 +82,32 @@ func (e *Engine) Stats() Stats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return Stats{Queued: e.queued, InFlight: e.inflight, Known: len(e.known), Endpoints: len(e.endpoints),
-		Delivered: e.counts.delivered.Load(), Retrying: e.counts.retrying.Load(), Failed: e.counts.failed.Load(), Refused: e.counts.refused.Load()}
+		Delivered: e.counts.delivered.Load(), Retrying: e.counts.retrying.Load(), Failed: e.counts.failed.Load(), Refused: e.counts.refused.Load(),
+		Deferred: e.counts.deferred.Load()}
 }
 
 // poll reads due deliveries into the queues while there is room, resuming
 // where the last poll stopped so a large backlog is read a page at a time.
+//
+// A delivery left out because its endpoint's queue was full must be read
+// again once that endpoint has room, so when this poll queued anything the
+// next one starts again at the first delivery it left out; the rows between
+// are known by then and cost only their reading. Pages that give nothing
+// are read past (a slow endpoint's rows must not hide the others') until
+// one page has given something; work per poll is bounded.
 func (e *Engine) poll() {
 	e.pollMu.Lock()
 	defer e.pollMu.Unlock()
-	for {
+	var rewind *chat.DeliveryCursor
+	progressed := false
+	defer func() {
+		if rewind != nil && progressed {
+			e.mu.Lock()
+			e.cursor, e.more = *rewind, true
+			e.mu.Unlock()
+		}
+	}()
+	for read := 0; read < 4*e.MaxQueued; {
 		e.mu.Lock()
 		room := e.MaxQueued - e.queued
 		cursor, stopping := e.cursor, e.stopping
@@ -100,6 +117,11 @@ func (e *Engine) poll() {
 		since := e.seq
 		e.mu.Unlock()
 		if stopping || room < e.MaxQueued/4 {
+			if !stopping {
+				e.mu.Lock()
+				e.more = true // not read yet, maybe; the next low water looks
+				e.mu.Unlock()
+			}
 			return
 		}
 		limit := min(room, pollPage)
@@ -112,27 +134,48 @@ func (e *Engine) poll() {
 			e.Log.Error("looking for due webhook deliveries", "error", err)
 			return
 		}
+		read += len(due)
 		e.mu.Lock()
-		e.more = len(due) == limit
-		if !e.more {
-			e.cursor = chat.DeliveryCursor{} // the end: next time from the start
-		} else {
-			last := due[len(due)-1].Delivery
-			e.cursor = chat.DeliveryCursor{NextAttemptAt: last.NextAttemptAt, ID: last.ID}
-		}
-		fresh := due[:0]
+		fresh := due[:0:0]
 		for _, o := range due {
 			if e.recent[o.Delivery.ID] <= since {
 				fresh = append(fresh, o)
 			}
 		}
-		refused := e.enqueueLocked(fresh)
+		before := e.queued
+		outs, skipped := e.enqueueLocked(fresh)
+		took := e.queued > before || len(outs) > 0
+		if skipped >= 0 && rewind == nil {
+			at := cursor
+			if i := indexOf(due, fresh[skipped].Delivery.ID); i > 0 {
+				at = due[i-1].Delivery.Cursor()
+			}
+			rewind = &at
+		}
+		e.more = len(due) == limit
+		if e.more {
+			e.cursor = due[len(due)-1].Delivery.Cursor()
+		} else {
+			e.cursor = chat.DeliveryCursor{} // the end: next time from the start
+		}
 		e.mu.Unlock()
-		e.send(refused)
-		if len(due) < limit {
+		e.send(outs)
+		// A page that gave nothing after pages that did means the
+		// endpoints with room are served: stop rather than read on.
+		if !e.more || !took && progressed {
 			return
 		}
+		progressed = progressed || took
 	}
+}
+
+func indexOf(obs []chat.Outbound, id int64) int {
+	for i, o := range obs {
+		if o.Delivery.ID == id {
+			return i
+		}
+	}
+	return len(obs)
 }
 
 // recordLinger is how long the recorder gathers outcomes before writing

@@ -464,3 +464,84 @@ func TestStopAbandonsSlowAttemptsWithoutLosingThem(t *testing.T) {
 		t.Fatalf("resent with delivery id %q, want %q", id, d.UUID)
 	}
 }
+
+func TestSlowEndpointHoldsAtMostItsShare(t *testing.T) {
+	slow, live := newBlocker(t), newReceiver(t)
+	r := newRig(t, func(e *webhook.Engine) { e.EndpointConcurrency = 4; e.MaxQueued = 40 })
+	sw, lw := r.webhook(slow.srv.URL), r.webhook(live.srv.URL)
+	// More than the engine holds, for an endpoint that never answers, ahead
+	// of a live endpoint's.
+	r.deliveries(sw, 100)
+	r.deliveries(lw, 100)
+
+	for i := 0; i < 100; i++ {
+		if got := r.next(); got.WebhookID != lw.ID || got.Status != chat.DeliveryDelivered {
+			t.Fatalf("outcome %d: %+v, want a delivery to the live endpoint", i, got)
+		}
+	}
+	if s := r.engine.Stats(); s.InFlight != 4 || s.Queued > 20 {
+		t.Fatalf("engine %+v, want the slow endpoint's 4 in flight and at most its share (20) queued", s)
+	}
+	slow.open()
+	seen := map[int64]bool{}
+	for len(seen) < 100 {
+		got := r.next()
+		if got.WebhookID != sw.ID || got.Status != chat.DeliveryDelivered {
+			t.Fatalf("unexpected outcome %+v", got)
+		}
+		seen[got.ID] = true
+	}
+}
+
+func TestFailingEndpointOverflowIsDeferred(t *testing.T) {
+	statuses := make([]int, 1000)
+	for i := range statuses {
+		statuses[i] = http.StatusInternalServerError
+	}
+	failing, live := newReceiver(t, statuses...), newReceiver(t)
+	r := newRig(t, func(e *webhook.Engine) { e.EndpointConcurrency = 4; e.MaxQueued = 40 })
+	fw, lw := r.webhook(failing.srv.URL), r.webhook(live.srv.URL)
+	r.deliveries(fw, 100)
+	r.deliveries(lw, 100)
+
+	attempted, deferred, delivered := 0, 0, 0
+	for attempted+deferred+delivered < 200 {
+		got := r.next()
+		switch {
+		case got.WebhookID == lw.ID && got.Status == chat.DeliveryDelivered:
+			delivered++
+		case got.WebhookID == fw.ID && got.Attempts == 1:
+			// Failed once: the schedule's first retry, 5 s on.
+			if got.Status != chat.DeliveryPending || !got.NextAttemptAt.Equal(t0.Add(5*time.Second)) {
+				t.Fatalf("failed attempt recorded as %+v, want pending until t0+5s", got)
+			}
+			attempted++
+		case got.WebhookID == fw.ID && got.Attempts == 0:
+			// Put off without an attempt: failing since t0, so the
+			// shortest deferral.
+			if got.Status != chat.DeliveryPending || !got.NextAttemptAt.Equal(t0.Add(5*time.Second)) {
+				t.Fatalf("deferred delivery recorded as %+v, want pending until t0+5s", got)
+			}
+			deferred++
+		default:
+			t.Fatalf("unexpected outcome %+v", got)
+		}
+	}
+	if deferred == 0 || attempted+deferred != 100 || delivered != 100 {
+		t.Fatalf("%d attempted, %d deferred, %d delivered: want the failing endpoint's overflow deferred and the live endpoint served", attempted, deferred, delivered)
+	}
+	if s := r.engine.Stats(); s.Deferred != int64(deferred) || s.Queued != 0 {
+		t.Fatalf("engine %+v, want %d deferred and nothing left in memory", s, deferred)
+	}
+	// A deferral is not an attempt: the delivery log shows none.
+	var ds []chat.Delivery
+	r.view(func(tx chat.Tx) (err error) {
+		ds, err = tx.ListDeliveries(r.account.ID, 0, 300)
+		return err
+	})
+	for _, d := range ds {
+		if as := r.attempts(d.ID); len(as) != d.Attempts {
+			t.Fatalf("delivery %d: %d attempts logged, %d counted", d.ID, len(as), d.Attempts)
+		}
+	}
+}
