@@ -152,8 +152,9 @@ func (e *Engine) poll() {
 			}
 			rewind = &at
 		}
-		e.more = len(due) == limit
-		if e.more {
+		more := len(due) == limit
+		e.more = more
+		if more {
 			e.cursor = due[len(due)-1].Delivery.Cursor()
 		} else {
 			e.cursor = chat.DeliveryCursor{} // the end: next time from the start
@@ -162,7 +163,7 @@ func (e *Engine) poll() {
 		e.send(outs)
 		// A page that gave nothing after pages that did means the
 		// endpoints with room are served: stop rather than read on.
-		if !e.more || !took && progressed {
+		if !more || !took && progressed {
 			return
 		}
 		progressed = progressed || took
