@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/internal/postgres"
 	"github.com/parleyhq/parley/internal/sqlite"
 	"github.com/parleyhq/parley/internal/sqlstore"
 )
@@ -57,19 +57,22 @@ func envInt(def int, names ...string) int {
 type dbFlags struct {
 	url         string
 	synchronous string
+	maxConns    int
 }
 
 func (f *dbFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.url, "db", env("parley.db", "PARLEY_DATABASE_URL"),
-		"database: a SQLite file path or sqlite:// URL (env PARLEY_DATABASE_URL)")
+		"database: a SQLite file path or sqlite:// URL, or a postgres:// URL (env PARLEY_DATABASE_URL)")
+	fs.IntVar(&f.maxConns, "db-max-conns", envInt(16, "PARLEY_DB_MAX_CONNS"),
+		"PostgreSQL: connections this instance's pool opens at most; every instance has its own pool (env PARLEY_DB_MAX_CONNS)")
 	fs.StringVar(&f.synchronous, "sqlite-synchronous", env("NORMAL", "PARLEY_SQLITE_SYNCHRONOUS"),
 		"SQLite durability: NORMAL survives a killed process, FULL also survives power loss, slower (env PARLEY_SQLITE_SYNCHRONOUS)")
 }
 
 // open opens the configured database and applies migrations.
 func (f *dbFlags) open(ctx context.Context) (*sqlstore.Store, error) {
-	if strings.HasPrefix(f.url, "postgres://") || strings.HasPrefix(f.url, "postgresql://") {
-		return nil, errors.New("PostgreSQL is not supported yet: use a SQLite file path or sqlite:// URL")
+	if f.postgres() {
+		return postgres.Open(ctx, f.url, postgres.Options{MaxConns: f.maxConns})
 	}
 	path, err := sqlite.Path(f.url)
 	if err != nil {
@@ -77,6 +80,9 @@ func (f *dbFlags) open(ctx context.Context) (*sqlstore.Store, error) {
 	}
 	return sqlite.Open(ctx, path, sqlite.Options{Synchronous: f.synchronous})
 }
+
+// postgres reports whether the database is PostgreSQL.
+func (f *dbFlags) postgres() bool { return postgres.IsURL(f.url) }
 
 // newLogger returns the process logger. Logs go to stderr.
 func newLogger(level, format string) (*slog.Logger, error) {

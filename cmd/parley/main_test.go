@@ -286,11 +286,14 @@ func TestServeRetentionSetting(t *testing.T) {
 	}
 }
 
-func TestServeRefusesPostgresForNow(t *testing.T) {
-	cmd := exec.Command(binary, "serve", "-db", "postgres://localhost/test")
+func TestServeUnreachablePostgresIsAClearErrorWithoutThePassword(t *testing.T) {
+	cmd := exec.Command(binary, "serve", "-addr", "127.0.0.1:0", "-db", "postgres://parley:hunter2@127.0.0.1:1/chat?connect_timeout=2")
 	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "not supported yet") {
-		t.Fatalf("want a clear refusal, got %v:\n%s", err, out)
+	if err == nil || !strings.Contains(string(out), "connect to PostgreSQL at parley@127.0.0.1:1/chat") {
+		t.Fatalf("want a clear connection error, got %v:\n%s", err, out)
+	}
+	if strings.Contains(string(out), "hunter2") {
+		t.Errorf("the password shows in the output:\n%s", out)
 	}
 }
 

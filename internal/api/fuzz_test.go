@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/parleyhq/parley/internal/storetest"
 	"io"
 	"net/http"
 	"net/url"
@@ -182,6 +183,9 @@ func checkErrorEnvelope(t *testing.T, where string, status int, body []byte) {
 //
 //	go test -run '^$' -fuzz '^FuzzAPIHandlers$' -fuzztime 60s -fuzzminimizetime 5s ./internal/api
 func FuzzAPIHandlers(f *testing.F) {
+	if storetest.Current != storetest.SQLite {
+		f.Skip("the handler fuzz target probes the database file directly; it runs on SQLite")
+	}
 	// One server per fuzzing process, not per input.
 	e := newEnv(f)
 	inbox := e.apiInbox("Fuzz API")

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,8 +16,8 @@ import (
 
 	"github.com/parleyhq/parley/internal/api"
 	"github.com/parleyhq/parley/internal/chat"
-	"github.com/parleyhq/parley/internal/sqlite"
 	"github.com/parleyhq/parley/internal/sqlstore"
+	"github.com/parleyhq/parley/internal/storetest"
 	"github.com/parleyhq/parley/internal/webhook"
 )
 
@@ -80,10 +79,7 @@ func withSchedule(s webhook.RetrySchedule) envOption {
 func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := storetest.Open(t)
 	clock := &testClock{now: time.Date(2026, 6, 17, 10, 0, 0, 0, time.UTC)}
 	svc := &chat.Service{Store: store, Now: clock.Now}
 	// Deliveries are sent for real, to whatever webhooks a test registers.
@@ -105,7 +101,6 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 		srv.Close()
 		stopDispatcher()
 		<-dispatched
-		store.Close()
 	})
 	return e
 }

@@ -158,6 +158,12 @@ func (Dialect) ILike() string { return "LIKE" }
 // LastInsertID: SQLite reports the rowid of an INSERT.
 func (Dialect) LastInsertID() bool { return true }
 
+// SkipLocked is empty: there is one writer.
+func (Dialect) SkipLocked() string { return "" }
+
+// Retryable is false: the single writer never deadlocks.
+func (Dialect) Retryable(error) bool { return false }
+
 // LockSuffix is empty: the single writer connection serialises all writes.
 func (Dialect) LockSuffix() string { return "" }
 

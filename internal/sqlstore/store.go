@@ -27,6 +27,12 @@ type Dialect interface {
 	// LastInsertID reports whether an INSERT's result carries the new row's
 	// id (otherwise the store asks with RETURNING id).
 	LastInsertID() bool
+	// SkipLocked is appended to the read of a claim, so that instances
+	// claiming at once take different rows ("" where writes are serialised).
+	SkipLocked() string
+	// Retryable reports an error that running the transaction again
+	// resolves (a serialization failure or deadlock).
+	Retryable(err error) bool
 }
 
 // Options configure a Store.
@@ -128,6 +134,19 @@ func (s *Store) Update(ctx context.Context, fn func(chat.Tx) error) error {
 	if s.writer != nil {
 		return s.writer.do(ctx, fn)
 	}
+	for try := 1; ; try++ {
+		err := s.update(ctx, fn)
+		if err == nil || try == maxTries || !s.opt.Dialect.Retryable(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// maxTries bounds the runs of a transaction that keeps meeting deadlocks
+// or serialization failures.
+const maxTries = 5
+
+func (s *Store) update(ctx context.Context, fn func(chat.Tx) error) error {
 	sqlTx, err := s.opt.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return chat.Internal(fmt.Errorf("begin write: %w", err))

@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley/internal/chat"
-	"github.com/parleyhq/parley/internal/sqlite"
+	"github.com/parleyhq/parley/internal/storetest"
 	"github.com/parleyhq/parley/internal/webhook"
 )
 
@@ -51,10 +50,7 @@ var t0 = time.Date(2026, 6, 17, 10, 0, 0, 0, time.UTC)
 
 func newRig(t *testing.T, configure func(e *webhook.Engine)) *rig {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := storetest.Open(t)
 	r := &rig{t: t, store: store, clock: &fakeClock{now: t0}, recorded: make(chan chat.Delivery, 10000), done: make(chan struct{})}
 	r.engine = &webhook.Engine{
 		Store:        store,
@@ -80,7 +76,6 @@ func newRig(t *testing.T, configure func(e *webhook.Engine)) *rig {
 	t.Cleanup(func() {
 		r.stop()
 		<-r.done
-		store.Close()
 	})
 	return r
 }

@@ -4,12 +4,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley/internal/chat"
-	"github.com/parleyhq/parley/internal/sqlite"
+	"github.com/parleyhq/parley/internal/storetest"
 	"github.com/parleyhq/parley/internal/webhook"
 )
 
@@ -18,11 +17,8 @@ import (
 // delivery as old. It returns the store and the pending delivery.
 func retentionStore(t *testing.T, now time.Time, n int) (chat.Store, chat.Delivery) {
 	t.Helper()
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "parley.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := storetest.Open(t)
+	var err error
 	old := now.Add(-40 * 24 * time.Hour)
 	var pending chat.Delivery
 	err = s.Update(t.Context(), func(tx chat.Tx) error {

@@ -1,0 +1,166 @@
+// Package postgres opens Parley's database on PostgreSQL: one pool shared by
+// any number of Parley instances, with migrations applied under an
+// advisory lock so that instances starting together are safe.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/parleyhq/parley/internal/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options configure the pool.
+type Options struct {
+	// MaxConns caps the pool. Defaults to 16. Each instance has its own
+	// pool: the server's max_connections must cover them all.
+	MaxConns int
+}
+
+// IsURL reports whether dbURL names a PostgreSQL database.
+func IsURL(dbURL string) bool {
+	return strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://")
+}
+
+// Open connects to the database at dbURL, applies pending migrations and
+// returns the store.
+func Open(ctx context.Context, dbURL string, opt Options) (*sqlstore.Store, error) {
+	db, err := OpenDB(ctx, dbURL, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return sqlstore.New(sqlstore.Options{Read: db, Write: db, Dialect: Dialect{}})
+}
+
+// OpenDB connects without migrating (for tools).
+func OpenDB(ctx context.Context, dbURL string, opt Options) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(dbURL)
+	if err != nil {
+		return nil, fmt.Errorf("invalid PostgreSQL URL: %w", redactErr(err))
+	}
+	db := stdlib.OpenDB(*cfg)
+	n := opt.MaxConns
+	if n <= 0 {
+		n = 16
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", Redact(dbURL), redactErr(err))
+	}
+	return db, nil
+}
+
+// Migrate applies the pending migrations, holding a session advisory lock
+// so that one instance migrates while the others wait.
+func Migrate(ctx context.Context, db *sql.DB) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithSessionLocker(locker))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Redact hides a connection string's password.
+func Redact(dbURL string) string {
+	cfg, err := pgconn.ParseConfig(dbURL)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return fmt.Sprintf("%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
+}
+
+// redactErr drops what a parse error quotes of the URL, which may hold the
+// password.
+func redactErr(err error) error {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		return errors.New(pe.Unwrap().Error())
+	}
+	return err
+}
+
+// Dialect is PostgreSQL's sqlstore.Dialect.
+type Dialect struct{}
+
+// Rebind turns ? placeholders into $1, $2, ... (the queries hold no ? in
+// string literals).
+func (Dialect) Rebind(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+func (Dialect) ILike() string { return "ILIKE" }
+
+// LastInsertID is false: PostgreSQL returns ids with RETURNING.
+func (Dialect) LastInsertID() bool { return false }
+
+// LockSuffix locks the rows an update reads: several instances write at once.
+func (Dialect) LockSuffix() string { return " FOR UPDATE" }
+
+// SkipLocked makes a claim pass over rows another instance is claiming.
+func (Dialect) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+
+func (Dialect) UniqueViolation(err error) (string, bool) {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return pe.ConstraintName, true
+	}
+	return "", false
+}
+
+// Retryable reports a serialization failure or deadlock, which a rerun of
+// the transaction resolves.
+func (Dialect) Retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
