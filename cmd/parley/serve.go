@@ -43,6 +43,7 @@ type serveConfig struct {
 	shutdownTimeout    time.Duration
 	webhookTimeout     time.Duration
 	webhookConcurrency int
+	lease              time.Duration
 	retention          time.Duration
 	allowPrivateNet    bool
 	adminToken         string
@@ -69,6 +70,8 @@ func parseServe(args []string) (*serveConfig, error) {
 		"let webhooks reach loopback, private and link-local addresses; metadata, multicast and unspecified ones stay refused (env PARLEY_ALLOW_PRIVATE_NETWORK; Chatwoot's SAFE_FETCH_ALLOW_PRIVATE_NETWORK is accepted too)")
 	fs.IntVar(&c.webhookConcurrency, "webhook-concurrency", envInt(16, "PARLEY_WEBHOOK_CONCURRENCY"),
 		"deliveries sent at once to any one endpoint (env PARLEY_WEBHOOK_CONCURRENCY)")
+	fs.DurationVar(&c.lease, "lease", envDuration(webhook.DefaultLeaseDuration, "PARLEY_LEASE_DURATION"),
+		"PostgreSQL: how long an instance's claim on a webhook delivery lasts unless renewed, so how long a dead instance's deliveries wait before the others take them; at least 3 times -webhook-timeout (env PARLEY_LEASE_DURATION)")
 	c.retention = webhook.DefaultRetention
 	if v := env("", "PARLEY_RETENTION"); v != "" {
 		d, err := parseRetention(v)
@@ -112,6 +115,10 @@ func runServe(ctx context.Context, args []string) error {
 	if cfg.webhookTimeout <= 0 {
 		cfg.webhookTimeout = 5 * time.Second
 	}
+	if cfg.db.postgres() && cfg.lease < 3*cfg.webhookTimeout {
+		return fmt.Errorf("-lease %v is too short for -webhook-timeout %v: an attempt must end well inside its lease; give at least %v",
+			cfg.lease, cfg.webhookTimeout, 3*cfg.webhookTimeout)
+	}
 	// Deliveries connect only to addresses the network policy allows.
 	deliveries := webhook.NewClient(webhook.ClientConfig{Timeout: cfg.webhookTimeout,
 		Policy: webhook.Policy{AllowPrivate: cfg.allowPrivateNet}})
@@ -121,6 +128,11 @@ func runServe(ctx context.Context, args []string) error {
 		Log:                 log,
 		EndpointConcurrency: cfg.webhookConcurrency,
 		ShutdownTimeout:     cfg.shutdownTimeout,
+	}
+	if cfg.db.postgres() {
+		// Other instances may share the database: deliveries are leased.
+		engine.LeaseOwner, engine.LeaseDuration = instanceName(), cfg.lease
+		log.Info("sharing webhook deliveries with any other instance on the database", "instance", engine.LeaseOwner, "lease", cfg.lease)
 	}
 	svc.Events = &webhook.Sink{Notify: engine.Notify, Engine: engine}
 	ectx, stopEngine := context.WithCancel(context.Background())

@@ -85,6 +85,10 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	// Deliveries are sent for real, to whatever webhooks a test registers.
 	engine := &webhook.Engine{Store: store, Sender: &webhook.Sender{HTTP: webhook.NewClient(webhook.ClientConfig{Policy: webhook.Policy{AllowPrivate: true}}), UserAgent: "Parley/test"},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Peek}
+	if storetest.Current == storetest.Postgres {
+		// As parley serve runs on PostgreSQL: deliveries are leased.
+		engine.LeaseOwner = "test-instance"
+	}
 	for _, o := range opts {
 		o(engine)
 	}

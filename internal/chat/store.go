@@ -125,11 +125,23 @@ type Tx interface {
 	// LoadOutbound reads what sending a delivery needs.
 	LoadOutbound(deliveryID int64) (*Outbound, error)
 	// RecordOutcome stores a delivery's status (after a decision that made
-	// no attempt, such as a refusal).
+	// no attempt, such as a refusal) and releases its lease. It writes
+	// nothing unless the delivery's lease is still d.LeaseOwner's (no
+	// lease when that is ""), so that an instance whose lease ran out does
+	// not overwrite the work of the one that took it over.
 	RecordOutcome(d *Delivery) error
 	// RecordAttempt stores a delivery's status after an attempt and logs
-	// the attempt, in one go.
+	// the attempt, in one go, under RecordOutcome's lease rule.
 	RecordAttempt(d *Delivery, a *Attempt) error
+	// ClaimOutbound leases to owner, until until, up to limit pending
+	// deliveries due at or before now that no lease holds (or whose lease
+	// ran out), and returns them in due order with what sending them needs.
+	ClaimOutbound(now time.Time, owner string, until time.Time, limit int) ([]Outbound, error)
+	// ExtendLeases moves owner's leases on pending deliveries to until,
+	// returning how many it moved.
+	ExtendLeases(owner string, until time.Time) (int, error)
+	// ReleaseLeases gives up all of owner's leases.
+	ReleaseLeases(owner string) error
 	// InsertAttempt logs an attempt as it is, setting its id.
 	InsertAttempt(a *Attempt) error
 	// SetHealth stores an endpoint's failure record.

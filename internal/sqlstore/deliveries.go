@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley/internal/chat"
@@ -89,11 +90,54 @@ func (tx *Tx) DueOutbound(now time.Time, after chat.DeliveryCursor, limit int) (
 	return collect(rows, err, func(r *sql.Rows, o *chat.Outbound) error { return scanOutbound(r, o) })
 }
 
+// RecordOutcome and RecordAttempt write only while the delivery's lease is
+// still d.LeaseOwner's (NULL matching ""), and release it: an instance
+// whose lease ran out and was taken over must not overwrite the outcome of
+// the instance that holds it now.
 func (tx *Tx) RecordOutcome(d *chat.Delivery) error {
-	_, err := tx.exec(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, lease_owner = ?, lease_until = ?,
-		last_status_code = ?, last_error = ?, updated_at = ?, completed_at = ? WHERE id = ?`,
-		d.Status, d.Attempts, ts(d.NextAttemptAt), nullStr(d.LeaseOwner), ts(d.LeaseUntil),
-		nullID(int64(d.LastStatusCode)), nullStr(d.LastError), tsNotNull(d.UpdatedAt), ts(d.CompletedAt), d.ID)
+	_, err := tx.exec(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
+		last_status_code = ?, last_error = ?, updated_at = ?, completed_at = ? WHERE id = ? AND COALESCE(lease_owner, '') = ?`,
+		d.Status, d.Attempts, ts(d.NextAttemptAt),
+		nullID(int64(d.LastStatusCode)), nullStr(d.LastError), tsNotNull(d.UpdatedAt), ts(d.CompletedAt), d.ID, d.LeaseOwner)
+	return err
+}
+
+// ClaimOutbound leases up to limit pending deliveries due at or before now
+// that no live lease holds, to owner until until, and returns them with
+// what sending them needs. Instances claiming at once skip each other's
+// rows rather than wait for them.
+func (tx *Tx) ClaimOutbound(now time.Time, owner string, until time.Time, limit int) ([]chat.Outbound, error) {
+	rows, err := tx.query(`UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE id IN (
+		SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+		ORDER BY next_attempt_at, id LIMIT ?`+tx.d.SkipLocked()+`) RETURNING id`,
+		owner, tsNotNull(until), tsNotNull(now), tsNotNull(now), limit)
+	ids, err := collect(rows, err, func(r *sql.Rows, id *int64) error { return r.Scan(id) })
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err = tx.query(outboundSelect+` WHERE d.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY d.next_attempt_at, d.id`, args...)
+	return collect(rows, err, func(r *sql.Rows, o *chat.Outbound) error { return scanOutbound(r, o) })
+}
+
+// ExtendLeases moves the end of every lease owner holds on a pending
+// delivery to until.
+func (tx *Tx) ExtendLeases(owner string, until time.Time) (int, error) {
+	res, err := tx.exec(`UPDATE deliveries SET lease_until = ? WHERE lease_owner = ? AND status = 'pending'`, tsNotNull(until), owner)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// ReleaseLeases gives up owner's leases, so that other instances need not
+// wait for them to run out.
+func (tx *Tx) ReleaseLeases(owner string) error {
+	_, err := tx.exec(`UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?`, owner)
 	return err
 }
 
@@ -283,7 +327,7 @@ func (tx *Tx) RecordAttempt(d *chat.Delivery, a *chat.Attempt) error {
 	if d.Attempts > 1 {
 		if _, err := tx.exec(`INSERT INTO delivery_attempts (delivery_id, attempted_at, latency_us, status_code, error, response_headers, response_body)
 			SELECT id, last_attempted_at, last_latency_us, last_status_code, last_error, last_response_headers, last_response_body
-			FROM deliveries WHERE id = ? AND last_attempted_at IS NOT NULL`, d.ID); err != nil {
+			FROM deliveries WHERE id = ? AND last_attempted_at IS NOT NULL AND COALESCE(lease_owner, '') = ?`, d.ID, d.LeaseOwner); err != nil {
 			return err
 		}
 	}
@@ -291,11 +335,11 @@ func (tx *Tx) RecordAttempt(d *chat.Delivery, a *chat.Attempt) error {
 	if len(a.ResponseHeaders) > 0 {
 		headers = string(a.ResponseHeaders)
 	}
-	_, err := tx.exec(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, lease_owner = ?, lease_until = ?,
+	_, err := tx.exec(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
 		last_attempted_at = ?, last_latency_us = ?, last_status_code = ?, last_error = ?, last_response_headers = ?, last_response_body = ?,
-		updated_at = ?, completed_at = ? WHERE id = ?`,
-		d.Status, d.Attempts, ts(d.NextAttemptAt), nullStr(d.LeaseOwner), ts(d.LeaseUntil),
+		updated_at = ?, completed_at = ? WHERE id = ? AND COALESCE(lease_owner, '') = ?`,
+		d.Status, d.Attempts, ts(d.NextAttemptAt),
 		tsNotNull(a.AttemptedAt), a.Latency.Microseconds(), nullID(int64(a.StatusCode)), nullStr(a.Error), headers, a.ResponseBody,
-		tsNotNull(d.UpdatedAt), ts(d.CompletedAt), d.ID)
+		tsNotNull(d.UpdatedAt), ts(d.CompletedAt), d.ID, d.LeaseOwner)
 	return err
 }

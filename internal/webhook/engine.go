@@ -54,6 +54,16 @@ type Engine struct {
 	// ShutdownTimeout bounds the wait for attempts in flight at stop; those
 	// still running then are abandoned and stay pending. Defaults to 10 s.
 	ShutdownTimeout time.Duration
+	// LeaseOwner, when set, names this instance among several sharing one
+	// database: the engine then sends only deliveries it holds a lease on
+	// (claimed by its polls, or leased to it when its own requests wrote
+	// them), renews its leases while it holds them, and writes an outcome
+	// only while its lease stands. A dead instance's deliveries go to the
+	// others when its leases run out.
+	LeaseOwner string
+	// LeaseDuration is how long a lease lasts unless renewed. It must
+	// exceed an attempt's time limit several times over. Defaults to 30 s.
+	LeaseDuration time.Duration
 	// OnRecorded, when set, is called after each batch of outcomes commits,
 	// with the deliveries as recorded (for metrics and tests).
 	OnRecorded func([]chat.Delivery)
@@ -73,6 +83,10 @@ type Engine struct {
 	seq       uint64
 	recent    map[int64]uint64
 	pollMu    sync.Mutex
+	// leaseRenewed is when (in real time) the last renewal of this
+	// instance's leases began; every lease it holds lasts at least
+	// LeaseDuration from then.
+	leaseRenewed time.Time
 	counts    counters
 	stopping  bool
 	kick      chan struct{}
@@ -135,6 +149,9 @@ func (e *Engine) init() {
 		if e.PollInterval <= 0 {
 			e.PollInterval = time.Second
 		}
+		if e.LeaseDuration <= 0 {
+			e.LeaseDuration = DefaultLeaseDuration
+		}
 		if e.DisableAfter <= 0 {
 			e.DisableAfter = 5 * 24 * time.Hour
 		}
@@ -160,6 +177,7 @@ func (e *Engine) Notify(obs []chat.Outbound) {
 	e.init()
 	e.mu.Lock()
 	refused, _ := e.enqueueLocked(obs)
+	refused = append(refused, e.releaseUntakenLocked(obs)...)
 	e.mu.Unlock()
 	e.send(refused)
 }
@@ -310,10 +328,13 @@ func (e *Engine) pumpLocked(st *endpointState) {
 func (e *Engine) attempt(st *endpointState, o chat.Outbound) {
 	defer e.attempts.Done()
 	started := e.Now().UTC()
-	res := e.Sender.Send(e.sendCtx, &o)
 	out := outcome{delivery: o.Delivery, endpoint: st}
 	var refused []outcome
-	if e.sendCtx.Err() != nil && !res.OK() {
+	if !e.leaseStands() {
+		// The lease may run out before the attempt ends, and another
+		// instance take the delivery: leave it to whoever holds it next.
+		out.abandoned = true
+	} else if res := e.Sender.Send(e.sendCtx, &o); e.sendCtx.Err() != nil && !res.OK() {
 		out.abandoned = true // stopping: the delivery stays pending for next time
 	} else {
 		refused = e.settle(&out, started, res)

@@ -23,6 +23,16 @@ func (e *Engine) Run(ctx context.Context) {
 	e.init()
 	recorded := make(chan struct{})
 	go func() { e.record(); close(recorded) }()
+	stopRenewing := make(chan struct{})
+	renewed := make(chan struct{})
+	if e.leasing() {
+		e.mu.Lock()
+		e.leaseRenewed = time.Now()
+		e.mu.Unlock()
+		go func() { e.renewLeases(stopRenewing); close(renewed) }()
+	} else {
+		close(renewed)
+	}
 
 	e.poll()
 	t := time.NewTicker(e.PollInterval)
@@ -53,6 +63,11 @@ loop:
 	}
 	close(e.results)
 	<-recorded
+	close(stopRenewing)
+	<-renewed
+	if e.leasing() {
+		e.releaseLeases()
+	}
 	e.cancelAll()
 }
 
@@ -96,6 +111,10 @@ func (e *Engine) Stats() Stats {
 // are read past (a slow endpoint's rows must not hide the others') until
 // one page has given something; work per poll is bounded.
 func (e *Engine) poll() {
+	if e.leasing() {
+		e.claim()
+		return
+	}
 	e.pollMu.Lock()
 	defer e.pollMu.Unlock()
 	var rewind *chat.DeliveryCursor

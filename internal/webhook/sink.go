@@ -68,6 +68,9 @@ func (s *Sink) Recorded(tx chat.Tx, ev *chat.Event) error {
 		}
 		if !t.Health.DisabledAt.IsZero() {
 			d.Status, d.NextAttemptAt, d.CompletedAt, d.LastError = chat.DeliveryFailed, time.Time{}, ev.CreatedAt, errDisabled.Error()
+		} else if s.Notify != nil && s.Engine != nil {
+			// Sent by this instance at once: no other may claim it meanwhile.
+			d.LeaseOwner, d.LeaseUntil = s.Engine.LeaseFor(ev.CreatedAt)
 		}
 		ds[i] = d
 	}

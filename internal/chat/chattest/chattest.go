@@ -79,6 +79,10 @@ var tests = []struct {
 	{"PendingDeliveries", testPendingDeliveries},
 	{"RecordOutcome", testRecordOutcome},
 	{"LoadOutbound", testLoadOutbound},
+	// leases.go
+	{"ClaimOutbound", testClaimOutbound},
+	{"ExtendReleaseLeases", testExtendReleaseLeases},
+	{"ConcurrentClaims", testConcurrentClaims},
 	{"DeleteAccountWebhooks", testDeleteAccountWebhooks},
 	// deliverylog.go
 	{"FindDelivery", testFindDelivery},

@@ -1,0 +1,158 @@
+package chattest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/chat"
+)
+
+// outboundIDs lists the delivery ids of outbounds.
+func outboundIDs(obs []chat.Outbound) []int64 {
+	var out []int64
+	for _, o := range obs {
+		out = append(out, o.Delivery.ID)
+	}
+	return out
+}
+
+func claim(t *testing.T, s chat.Store, now int, owner string, until, limit int) []chat.Outbound {
+	t.Helper()
+	var got []chat.Outbound
+	update(t, s, func(tx chat.Tx) (err error) {
+		got, err = tx.ClaimOutbound(at(now), owner, at(until), limit)
+		return err
+	})
+	return got
+}
+
+func testClaimOutbound(t *testing.T, s chat.Store) {
+	a := newDeliveryScene(t, s, "a")
+	ds := []chat.Delivery{
+		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 30),  // 0
+		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 10),  // 1
+		a.webhookDelivery(a.Events[1], chat.DeliveryDelivered, 5), // 2: finished
+		a.inboxDelivery(a.Events[1], 20),                          // 3
+		a.webhookDelivery(a.Events[1], chat.DeliveryPending, 100), // 4: not due
+		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 15),  // 5: leased by another
+		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 16),  // 6: its lease ran out
+	}
+	ds[5].LeaseOwner, ds[5].LeaseUntil = "other", at(60)
+	ds[6].LeaseOwner, ds[6].LeaseUntil = "dead", at(40)
+	insertDeliveries(t, s, ds)
+
+	got := claim(t, s, 50, "one", 80, 2)
+	check(t, "ClaimOutbound(limit 2), in due order", []int64{ds[1].ID, ds[6].ID}, outboundIDs(got))
+	if d := got[1].Delivery; d.LeaseOwner != "one" || !d.LeaseUntil.Equal(at(80)) {
+		t.Errorf("claimed delivery leased to %q until %v; want one until %v", d.LeaseOwner, d.LeaseUntil, at(80))
+	}
+	if got[0].Payload == nil || got[0].Secret != a.Webhook.Secret {
+		t.Errorf("claimed delivery comes without what sending needs: payload %q, secret %q", got[0].Payload, got[0].Secret)
+	}
+	check(t, "ClaimOutbound(the rest)", []int64{ds[3].ID, ds[0].ID}, outboundIDs(claim(t, s, 50, "two", 80, 10)))
+	check(t, "ClaimOutbound(nothing left)", []int64(nil), outboundIDs(claim(t, s, 50, "three", 80, 10)))
+	check(t, "ClaimOutbound(after the other's lease ran out)", []int64{ds[5].ID}, outboundIDs(claim(t, s, 61, "three", 90, 10)))
+
+	// The dead instance's late outcome is not written: "one" holds the
+	// delivery now. "one"'s outcome is, and releases the lease.
+	late := ds[6]
+	late.Status, late.Attempts, late.NextAttemptAt, late.UpdatedAt, late.CompletedAt = chat.DeliveryFailed, 9, time.Time{}, at(70), at(70)
+	update(t, s, func(tx chat.Tx) error { return tx.RecordOutcome(&late) })
+	held := got[1].Delivery
+	check(t, "delivery after a stale owner's outcome", &held, findDelivery(t, s, a.Account.ID, held.ID))
+
+	done := held
+	done.Status, done.Attempts, done.NextAttemptAt, done.LastStatusCode, done.LastError, done.UpdatedAt, done.CompletedAt =
+		chat.DeliveryDelivered, 3, time.Time{}, 200, "", at(71), at(71)
+	att := &chat.Attempt{DeliveryID: done.ID, AttemptedAt: at(71), Latency: time.Millisecond, StatusCode: 200}
+	update(t, s, func(tx chat.Tx) error { return tx.RecordAttempt(&done, att) })
+	want := done
+	want.LeaseOwner, want.LeaseUntil = "", time.Time{}
+	check(t, "delivery after its owner's outcome", &want, findDelivery(t, s, a.Account.ID, done.ID))
+
+	// A stale attempt is neither written nor archived.
+	stale := held
+	stale.Status, stale.Attempts, stale.UpdatedAt = chat.DeliveryFailed, 4, at(72)
+	update(t, s, func(tx chat.Tx) error {
+		return tx.RecordAttempt(&stale, &chat.Attempt{DeliveryID: stale.ID, AttemptedAt: at(72), StatusCode: 500})
+	})
+	check(t, "delivery after a stale attempt", &want, findDelivery(t, s, a.Account.ID, done.ID))
+	if n := len(listAttempts(t, s, done.ID)); n != 1 {
+		t.Errorf("%d attempts logged after a stale attempt; want 1", n)
+	}
+}
+
+func testExtendReleaseLeases(t *testing.T, s chat.Store) {
+	a := newDeliveryScene(t, s, "a")
+	ds := []chat.Delivery{
+		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 10),
+		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 11),
+		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 12),
+	}
+	insertDeliveries(t, s, ds)
+	claim(t, s, 20, "one", 50, 2)
+	claim(t, s, 20, "two", 50, 1)
+	var n int
+	update(t, s, func(tx chat.Tx) (err error) { n, err = tx.ExtendLeases("one", at(90)); return err })
+	if n != 2 {
+		t.Errorf("ExtendLeases = %d, want 2", n)
+	}
+	for i, until := range []int{90, 90, 50} {
+		if got := findDelivery(t, s, a.Account.ID, ds[i].ID).LeaseUntil; !got.Equal(at(until)) {
+			t.Errorf("delivery %d leased until %v, want %v", i, got, at(until))
+		}
+	}
+	// Released, "one"'s deliveries are free at once; "two"'s stay held.
+	update(t, s, func(tx chat.Tx) error { return tx.ReleaseLeases("one") })
+	check(t, "ClaimOutbound after ReleaseLeases", []int64{ds[0].ID, ds[1].ID}, outboundIDs(claim(t, s, 21, "three", 60, 10)))
+}
+
+// testConcurrentClaims: owners claiming at once each get different
+// deliveries, and together all of them.
+func testConcurrentClaims(t *testing.T, s chat.Store) {
+	a := newDeliveryScene(t, s, "a")
+	const n = 200
+	ds := make([]chat.Delivery, n)
+	for i := range ds {
+		ds[i] = a.webhookDelivery(a.Events[0], chat.DeliveryPending, 10)
+	}
+	insertDeliveries(t, s, ds)
+	type result struct {
+		ids []int64
+		err error
+	}
+	results := make(chan result)
+	for w := range 4 {
+		go func() {
+			var r result
+			for {
+				var got []chat.Outbound
+				err := s.Update(t.Context(), func(tx chat.Tx) (err error) {
+					got, err = tx.ClaimOutbound(at(20), string(rune('a'+w)), at(60), 7)
+					return err
+				})
+				if err != nil || len(got) == 0 {
+					r.err = err
+					break
+				}
+				r.ids = append(r.ids, outboundIDs(got)...)
+			}
+			results <- r
+		}()
+	}
+	seen := map[int64]int{}
+	for range 4 {
+		r := <-results
+		if r.err != nil {
+			t.Errorf("ClaimOutbound: %v", r.err)
+		}
+		for _, id := range r.ids {
+			seen[id]++
+		}
+	}
+	for _, d := range ds {
+		if seen[d.ID] != 1 {
+			t.Errorf("delivery %d claimed %d times; want once", d.ID, seen[d.ID])
+		}
+	}
+}
