@@ -80,20 +80,20 @@ type Engine struct {
 	// seq counts committed outcome batches; recent maps a delivery whose
 	// outcome committed while a poll was reading to the batch's seq, so
 	// that the poll does not take the stale pending row it may have read.
-	seq       uint64
-	recent    map[int64]uint64
-	pollMu    sync.Mutex
+	seq    uint64
+	recent map[int64]uint64
+	pollMu sync.Mutex
 	// leaseRenewed is when (in real time) the last renewal of this
 	// instance's leases began; every lease it holds lasts at least
 	// LeaseDuration from then.
 	leaseRenewed time.Time
-	counts    counters
-	stopping  bool
-	kick      chan struct{}
-	results   chan outcome
-	attempts  sync.WaitGroup
-	sendCtx   context.Context
-	cancelAll context.CancelFunc
+	counts       counters
+	stopping     bool
+	kick         chan struct{}
+	results      chan outcome
+	attempts     sync.WaitGroup
+	sendCtx      context.Context
+	cancelAll    context.CancelFunc
 }
 
 // counters count outcomes since the start, for metrics.
