@@ -1,0 +1,253 @@
+package main_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/storetest"
+)
+
+// attemptLog is a webhook receiver that notices a delivery id attempted
+// while an attempt of it is still under way, and remembers which messages
+// arrived.
+type attemptLog struct {
+	mu       sync.Mutex
+	inFlight map[string]int
+	overlaps []string
+	attempts int
+	byMsg    map[int64]int
+	seen     chan struct{}
+}
+
+func newAttemptLog() *attemptLog {
+	return &attemptLog{inFlight: map[string]int{}, byMsg: map[int64]int{}, seen: make(chan struct{}, 1)}
+}
+
+func (l *attemptLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := r.Header.Get("X-Chatwoot-Delivery")
+	l.mu.Lock()
+	l.attempts++
+	if l.inFlight[id] > 0 {
+		l.overlaps = append(l.overlaps, id)
+	}
+	l.inFlight[id]++
+	l.mu.Unlock()
+	body, _ := io.ReadAll(r.Body)
+	// Long enough for a second attempt of the same delivery to overlap.
+	time.Sleep(2 * time.Millisecond)
+	var p struct {
+		Event string `json:"event"`
+		ID    int64  `json:"id"`
+	}
+	l.mu.Lock()
+	l.inFlight[id]--
+	if json.Unmarshal(body, &p) == nil && p.Event == "message_created" {
+		l.byMsg[p.ID]++
+	}
+	l.mu.Unlock()
+	select {
+	case l.seen <- struct{}{}:
+	default:
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (l *attemptLog) missing(acked map[int64]bool) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for id := range acked {
+		if l.byMsg[id] == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// clusterEnv is what instances on one PostgreSQL database share: short
+// leases, so that the survivor takes a dead instance's work in seconds.
+var clusterEnv = []string{"PARLEY_ADMIN_TOKEN=tok", "PARLEY_ALLOW_PRIVATE_NETWORK=true",
+	"PARLEY_LEASE_DURATION=3s", "PARLEY_WEBHOOK_TIMEOUT=1s"}
+
+// The issue's multi-instance test: two parley serve processes on one
+// PostgreSQL database behind a round-robin client; 10,000 events; one
+// instance is killed with SIGKILL midway. Every acknowledged event reaches
+// the receiver, no delivery id is ever attempted twice at once, and the
+// survivor finishes the dead one's work.
+func TestInstancesShareDeliveriesAndSurviveAKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills two servers; skipped with -short")
+	}
+	db := storetest.PostgresURL(t)
+	rec := newAttemptLog()
+	receiver := httptest.NewServer(rec)
+	defer receiver.Close()
+	a := start(t, db, clusterEnv...)
+	b := start(t, db, clusterEnv...)
+	setupBase := a.base + "/api/v1/accounts/1"
+	if code, body := postJSON(t, setupBase+"/webhooks", map[string]any{"url": receiver.URL + "/hook", "subscriptions": []string{"message_created"}}); code != 200 {
+		t.Fatalf("webhook: %d %s", code, body)
+	}
+	convs := conversations(t, setupBase, 20)
+
+	const total = 10000
+	var (
+		mu      sync.Mutex
+		acked   = map[int64]bool{}
+		sent    atomic.Int64
+		aDead   atomic.Bool
+		killed  sync.Once
+		clients sync.WaitGroup
+	)
+	servers := []*server{a, b}
+	for range 16 {
+		clients.Add(1)
+		go func() {
+			defer clients.Done()
+			for {
+				n := sent.Add(1)
+				if n > total {
+					return
+				}
+				body := map[string]any{"content": fmt.Sprintf("event %d", n)}
+				path := fmt.Sprintf("/api/v1/accounts/1/conversations/%d/messages", convs[n%int64(len(convs))])
+				s := servers[n%2]
+				if aDead.Load() {
+					s = b
+				}
+				code, out := postJSON(t, s.base+path, body)
+				if code != 200 && s == a {
+					// The round-robin client moves on to the live instance.
+					code, out = postJSON(t, b.base+path, body)
+				}
+				if code != 200 {
+					t.Errorf("message create: %d %s", code, out)
+					return
+				}
+				var m struct{ ID int64 }
+				json.Unmarshal(out, &m)
+				mu.Lock()
+				acked[m.ID] = true
+				if len(acked) == total/2 {
+					killed.Do(func() { a.cmd.Process.Signal(syscall.SIGKILL); aDead.Store(true) })
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	clients.Wait()
+	a.cmd.Wait()
+	if t.Failed() {
+		return
+	}
+
+	deadline := time.After(90 * time.Second)
+	for rec.missing(acked) > 0 {
+		select {
+		case <-rec.seen:
+		case <-time.After(time.Second):
+		case <-deadline:
+			t.Fatalf("%d of %d acknowledged events never reached the receiver", rec.missing(acked), len(acked))
+		}
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.overlaps) > 0 {
+		t.Errorf("%d attempts began while an attempt of the same delivery was under way, e.g. delivery %s", len(rec.overlaps), rec.overlaps[0])
+	}
+	t.Logf("%d events acknowledged, %d received in %d attempts", len(acked), len(rec.byMsg), rec.attempts)
+}
+
+// conversations creates n conversations in account 1 and returns their
+// display ids.
+func conversations(t *testing.T, base string, n int) []int64 {
+	t.Helper()
+	code, body := postJSON(t, base+"/inboxes", map[string]any{"name": "Cluster", "channel": map[string]any{"type": "api"}})
+	if code != 200 {
+		t.Fatalf("inbox: %d %s", code, body)
+	}
+	var inbox struct{ ID int64 }
+	json.Unmarshal(body, &inbox)
+	code, body = postJSON(t, base+"/contacts", map[string]any{"name": "Cluster Test", "inbox_id": inbox.ID})
+	if code != 200 {
+		t.Fatalf("contact: %d %s", code, body)
+	}
+	var contact struct {
+		Payload struct{ Contact struct{ ID int64 } }
+	}
+	json.Unmarshal(body, &contact)
+	var ids []int64
+	for range n {
+		code, body = postJSON(t, base+"/conversations", map[string]any{"inbox_id": inbox.ID, "contact_id": contact.Payload.Contact.ID})
+		if code != 200 {
+			t.Fatalf("conversation: %d %s", code, body)
+		}
+		var c struct{ ID int64 }
+		json.Unmarshal(body, &c)
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+// The issue's concurrency test: 8 clients creating conversations in one
+// account through two instances get distinct, consecutive display ids.
+func TestDisplayIDsStayConsecutiveAcrossInstances(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two servers; skipped with -short")
+	}
+	db := storetest.PostgresURL(t)
+	a := start(t, db, clusterEnv...)
+	b := start(t, db, clusterEnv...)
+	first := conversations(t, a.base+"/api/v1/accounts/1", 1)[0]
+	var inbox struct{ ID int64 }
+	_, body := postJSON(t, a.base+"/api/v1/accounts/1/inboxes", map[string]any{"name": "Race", "channel": map[string]any{"type": "api"}})
+	json.Unmarshal(body, &inbox)
+	_, body = postJSON(t, a.base+"/api/v1/accounts/1/contacts", map[string]any{"name": "Race", "inbox_id": inbox.ID})
+	var contact struct {
+		Payload struct{ Contact struct{ ID int64 } }
+	}
+	json.Unmarshal(body, &contact)
+
+	const perClient = 50
+	var mu sync.Mutex
+	var got []int64
+	var wg sync.WaitGroup
+	for c := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := []*server{a, b}[c%2]
+			for range perClient {
+				code, body := postJSON(t, s.base+"/api/v1/accounts/1/conversations", map[string]any{"inbox_id": inbox.ID, "contact_id": contact.Payload.Contact.ID})
+				if code != 200 {
+					t.Errorf("conversation: %d %s", code, body)
+					return
+				}
+				var conv struct{ ID int64 }
+				json.Unmarshal(body, &conv)
+				mu.Lock()
+				got = append(got, conv.ID)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
+	if len(got) != 8*perClient {
+		t.Fatalf("%d conversations created, want %d", len(got), 8*perClient)
+	}
+	for i, id := range got {
+		if want := first + 1 + int64(i); id != want {
+			t.Fatalf("display ids not distinct and consecutive: position %d holds %d, want %d (all: %v)", i, id, want, got)
+		}
+	}
+}
