@@ -83,6 +83,14 @@ func (f *dbFlags) open(ctx context.Context) (*sqlstore.Store, error) {
 	return sqlite.Open(ctx, path, sqlite.Options{Synchronous: f.synchronous})
 }
 
+// display is the database for logs and messages, without a password.
+func (f *dbFlags) display() string {
+	if f.postgres() {
+		return "postgres://" + postgres.Redact(f.url)
+	}
+	return f.url
+}
+
 // postgres reports whether the database is PostgreSQL.
 func (f *dbFlags) postgres() bool { return postgres.IsURL(f.url) }
 

@@ -21,6 +21,8 @@ Usage:
 Commands:
   serve     start the server (creates and migrates the database)
   migrate   apply database migrations and exit
+  migrate-data
+            copy a SQLite database's data into an empty PostgreSQL one
   bench     measure the server: deliveries end to end, the API, a backlog
             (see 'parley bench -h')
   version   print the version
@@ -56,6 +58,8 @@ func main() {
 		err = runServe(ctx, args)
 	case "migrate":
 		err = runMigrate(ctx, args)
+	case "migrate-data":
+		err = runMigrateData(ctx, args)
 	case "bench":
 		err = runBench(ctx, args)
 	case "version", "-version", "--version":

@@ -21,6 +21,6 @@ func runMigrate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("database is up to date:", db.url)
+	fmt.Println("database is up to date:", db.display())
 	return store.Close()
 }

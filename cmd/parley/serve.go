@@ -170,7 +170,7 @@ func runServe(ctx context.Context, args []string) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	log.Info("parley listening", "addr", base, "db", cfg.db.url, "version", version,
+	log.Info("parley listening", "addr", base, "db", cfg.db.display(), "version", version,
 		"platform_api", cfg.platformToken != "")
 
 	errc := make(chan error, 1)

@@ -93,6 +93,9 @@ func (s *Store) WriterStats() WriterStats {
 // DB returns the database Updates write to, for migrations and tools.
 func (s *Store) DB() *sql.DB { return s.opt.Write }
 
+// ReadDB returns the database Views read from, for tools that read in bulk.
+func (s *Store) ReadDB() *sql.DB { return s.opt.Read }
+
 // Close stops the writer and closes the databases.
 func (s *Store) Close() error {
 	if s.writer != nil {
