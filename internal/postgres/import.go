@@ -138,7 +138,7 @@ func (r *rowSource) Next() bool {
 }
 
 func (r *rowSource) Values() ([]any, error) { return r.vals, r.err }
-func (r *rowSource) Err() error              { return r.err }
+func (r *rowSource) Err() error             { return r.err }
 
 // convert makes a source value fit a PostgreSQL column type.
 func convert(v any, typ string) any {
