@@ -12,12 +12,14 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/bench"
+	"github.com/parleyhq/parley/internal/postgres"
 )
 
 const benchHelp = `Usage: parley bench [<benchmark>] [flags]
 
 Measures Parley on this machine. Each benchmark starts a server on a
-temporary SQLite database (removed afterwards) in this process and drives it
+temporary SQLite database (removed afterwards) in this process, or with
+'deliveries -postgres URL' on PostgreSQL (one or more instances), and drives it
 through the real HTTP API with concurrent clients; the load generator and
 the webhook receivers share the CPUs with the server, as they would on one
 small box.
@@ -108,6 +110,8 @@ func benchDeliveries(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.RawDuration, "raw-duration", 3*time.Second, "how long to measure the raw limit first (negative: skip)")
 	fs.IntVar(&cfg.Conversations, "conversations", 50, "conversations the messages are spread over")
 	fs.StringVar(&cfg.Synchronous, "sqlite-synchronous", "NORMAL", "SQLite synchronous setting: NORMAL or FULL")
+	fs.StringVar(&cfg.Postgres, "postgres", "", "run on PostgreSQL at this postgres:// URL instead of SQLite, in a schema made for the run and dropped after it")
+	fs.IntVar(&cfg.Instances, "instances", 1, "with -postgres: servers sharing the database (each its own pool and engine, leasing deliveries); the clients spread over them")
 	asJSON := fs.Bool("json", false, "print the result as JSON (no progress lines)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the measured run to this file")
 	traceFile := fs.String("trace", "", "write an execution trace of the run to this file")
@@ -133,8 +137,12 @@ func benchDeliveries(ctx context.Context, args []string) error {
 	}
 	if !*asJSON {
 		cfg.Progress = os.Stderr
-		fmt.Fprintf(os.Stderr, "parley bench deliveries: %d live endpoints, %d dead, %d clients, rate %s, %s, GOMAXPROCS=%d\n",
-			cfg.Endpoints, cfg.Dead, cfg.Clients, rateText(cfg.Rate), cfg.Duration, runtime.GOMAXPROCS(0))
+		db := "SQLite synchronous=" + cfg.Synchronous
+		if cfg.Postgres != "" {
+			db = fmt.Sprintf("PostgreSQL %s, %d instance(s)", postgres.Redact(cfg.Postgres), max(cfg.Instances, 1))
+		}
+		fmt.Fprintf(os.Stderr, "parley bench deliveries: %d live endpoints, %d dead, %d clients, rate %s, %s, GOMAXPROCS=%d, %s\n",
+			cfg.Endpoints, cfg.Dead, cfg.Clients, rateText(cfg.Rate), cfg.Duration, runtime.GOMAXPROCS(0), db)
 	}
 	res, err := bench.RunDeliveries(ctx, cfg)
 	if res != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/postgres"
 )
 
 // DeliveriesConfig configures the end-to-end delivery benchmark.
@@ -30,6 +31,11 @@ type DeliveriesConfig struct {
 	// Conversations spreads messages over this many. Default 50.
 	Conversations int
 	Synchronous   string
+	// Postgres, when set, runs on PostgreSQL at this URL, in a schema made
+	// for the run and dropped after it, with Instances servers (default 1)
+	// sharing it; the clients spread their requests over them.
+	Postgres  string
+	Instances int
 	// RawDuration is how long the raw limit is measured. Default 3 s;
 	// negative skips it.
 	RawDuration time.Duration
@@ -38,6 +44,8 @@ type DeliveriesConfig struct {
 
 // DeliveriesResult is what the delivery benchmark measured.
 type DeliveriesResult struct {
+	Database            string  `json:"database"`
+	Instances           int     `json:"instances"`
 	Endpoints           int     `json:"endpoints"`
 	Dead                int     `json:"dead_endpoints"`
 	Clients             int     `json:"clients"`
@@ -106,11 +114,27 @@ func RunDeliveries(ctx context.Context, cfg DeliveriesConfig) (*DeliveriesResult
 		}
 	}
 
-	srv, err := startServer(ctx, serverOptions{Synchronous: cfg.Synchronous})
-	if err != nil {
-		return nil, err
+	res.Database, res.Instances = "sqlite", 1
+	opt := serverOptions{Synchronous: cfg.Synchronous}
+	if cfg.Postgres != "" {
+		u, drop, err := postgres.TempSchema(ctx, cfg.Postgres, "parley_bench")
+		if err != nil {
+			return nil, err
+		}
+		defer drop()
+		opt.Postgres, res.Database, res.Instances = u, "postgres", max(cfg.Instances, 1)
 	}
-	defer srv.close()
+	var servers []*server
+	for i := range res.Instances {
+		opt.Instance = fmt.Sprintf("bench-%d", i+1)
+		s, err := startServer(ctx, opt)
+		if err != nil {
+			return nil, err
+		}
+		defer s.close()
+		servers = append(servers, s)
+	}
+	srv := servers[0]
 	convs, err := setupConversations(ctx, srv.svc, cfg.Conversations)
 	if err != nil {
 		return nil, err
@@ -149,7 +173,7 @@ func RunDeliveries(ctx context.Context, cfg DeliveriesConfig) (*DeliveriesResult
 						}
 					}
 				}
-				url := fmt.Sprintf("%s/api/v1/accounts/1/conversations/%d/messages", srv.base, convs[n%len(convs)])
+				url := fmt.Sprintf("%s/api/v1/accounts/1/conversations/%d/messages", servers[n%len(servers)].base, convs[n%len(convs)])
 				id, err := createMessage(runCtx, client, url, body)
 				switch {
 				case err != nil && runCtx.Err() == nil:
@@ -188,7 +212,7 @@ loop:
 			e, d := events.Load(), countLive()
 			if cfg.Progress != nil {
 				fmt.Fprintf(cfg.Progress, "  %4.0fs  events %7.0f/s  deliveries %7.0f/s  queued %d\n",
-					time.Since(start).Seconds(), float64(e-lastE), float64(d-lastD), srv.engine.Stats().Queued)
+					time.Since(start).Seconds(), float64(e-lastE), float64(d-lastD), queued(servers))
 			}
 			lastE, lastD = e, d
 		case <-deadline:
@@ -280,4 +304,13 @@ func createMessage(ctx context.Context, client *http.Client, url string, body []
 		return 0, err
 	}
 	return m.ID, nil
+}
+
+// queued sums the deliveries the servers' engines hold in memory.
+func queued(servers []*server) int {
+	n := 0
+	for _, s := range servers {
+		n += s.engine.Stats().Queued
+	}
+	return n
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/api"
 	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/postgres"
 	"github.com/parleyhq/parley/internal/sqlite"
 	"github.com/parleyhq/parley/internal/sqlstore"
 	"github.com/parleyhq/parley/internal/webhook"
@@ -34,6 +35,10 @@ type server struct {
 
 type serverOptions struct {
 	Synchronous string
+	// Postgres, when set, is the URL of the PostgreSQL schema to run on
+	// instead of a temporary SQLite file; Instance names this server among
+	// others on the same schema (its lease owner).
+	Postgres, Instance string
 	// Engine settings; zero values take the engine's defaults.
 	EndpointConcurrency int
 	MaxQueued           int
@@ -46,7 +51,12 @@ func startServer(ctx context.Context, opt serverOptions) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"), sqlite.Options{Synchronous: opt.Synchronous})
+	var store *sqlstore.Store
+	if opt.Postgres != "" {
+		store, err = postgres.Open(ctx, opt.Postgres, postgres.Options{})
+	} else {
+		store, err = sqlite.Open(ctx, filepath.Join(dir, "bench.db"), sqlite.Options{Synchronous: opt.Synchronous})
+	}
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -59,6 +69,9 @@ func startServer(ctx context.Context, opt serverOptions) (*server, error) {
 	if !opt.NoEngine {
 		s.engine = &webhook.Engine{Store: store, Sender: benchSender(), Log: quiet,
 			EndpointConcurrency: opt.EndpointConcurrency, MaxQueued: opt.MaxQueued, ShutdownTimeout: time.Second}
+		if opt.Postgres != "" {
+			s.engine.LeaseOwner = opt.Instance // as parley serve on PostgreSQL
+		}
 		svc.Events = &webhook.Sink{Notify: s.engine.Notify, Engine: s.engine}
 		ectx, cancel := context.WithCancel(context.Background())
 		stopEngine = cancel

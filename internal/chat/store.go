@@ -137,9 +137,9 @@ type Tx interface {
 	// deliveries due at or before now that no lease holds (or whose lease
 	// ran out), and returns them in due order with what sending them needs.
 	ClaimOutbound(now time.Time, owner string, until time.Time, limit int) ([]Outbound, error)
-	// ExtendLeases moves owner's leases on pending deliveries to until,
-	// returning how many it moved.
-	ExtendLeases(owner string, until time.Time) (int, error)
+	// ExtendLeases moves to until owner's leases on pending deliveries
+	// that end before endingBefore, returning how many it moved.
+	ExtendLeases(owner string, endingBefore, until time.Time) (int, error)
 	// ReleaseLeases gives up all of owner's leases.
 	ReleaseLeases(owner string) error
 	// InsertAttempt logs an attempt as it is, setting its id.

@@ -37,7 +37,12 @@ func (tx *Tx) FindAccount(id int64) (*chat.Account, error) {
 
 func (tx *Tx) findAccount(id int64) (*chat.Account, error) {
 	var a chat.Account
-	row := tx.q.QueryRowContext(tx.ctx, tx.d.Rebind(`SELECT `+accountCols+` FROM accounts WHERE id = ?`+tx.forUpdate()), id)
+	// Unlocked even in a write transaction: every write of an account's
+	// conversations and messages reads the account (for event payloads),
+	// and a row lock here would serialise them all on PostgreSQL. Account
+	// settings are changed rarely, by administrators, last write winning;
+	// display ids are taken with an UPDATE, which locks the row itself.
+	row := tx.q.QueryRowContext(tx.ctx, tx.d.Rebind(`SELECT `+accountCols+` FROM accounts WHERE id = ?`), id)
 	if err := scanAccount(row, &a); err != nil {
 		if err == sql.ErrNoRows {
 			return nil, chat.NotFound()

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 
@@ -23,19 +24,49 @@ func scanDelivery(r interface{ Scan(...any) error }, d *chat.Delivery) error {
 	return err
 }
 
+const deliveryInsert = `INSERT INTO deliveries (uuid, event_id, event_name, account_id, webhook_id, inbox_id, url, status, attempts,
+	next_attempt_at, lease_owner, lease_until, last_status_code, last_error, created_at, updated_at, completed_at) VALUES `
+
+const deliveryValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func deliveryArgs(d *chat.Delivery) []any {
+	return []any{d.UUID, d.EventID, d.EventName, d.AccountID, nullID(d.WebhookID), nullID(d.InboxID), d.URL, d.Status, d.Attempts,
+		ts(d.NextAttemptAt), nullStr(d.LeaseOwner), ts(d.LeaseUntil), nullID(int64(d.LastStatusCode)), nullStr(d.LastError),
+		tsNotNull(d.CreatedAt), tsNotNull(d.UpdatedAt), ts(d.CompletedAt)}
+}
+
 func (tx *Tx) InsertDeliveries(ds []chat.Delivery) error {
-	for i := range ds {
-		d := &ds[i]
-		id, err := tx.insert(`INSERT INTO deliveries (uuid, event_id, event_name, account_id, webhook_id, inbox_id, url, status, attempts,
-			next_attempt_at, lease_owner, lease_until, last_status_code, last_error, created_at, updated_at, completed_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.UUID, d.EventID, d.EventName, d.AccountID, nullID(d.WebhookID), nullID(d.InboxID), d.URL, d.Status, d.Attempts,
-			ts(d.NextAttemptAt), nullStr(d.LeaseOwner), ts(d.LeaseUntil), nullID(int64(d.LastStatusCode)), nullStr(d.LastError),
-			tsNotNull(d.CreatedAt), tsNotNull(d.UpdatedAt), ts(d.CompletedAt))
+	if tx.d.LastInsertID() || len(ds) == 1 {
+		// An embedded engine runs a statement in microseconds: one each.
+		for i := range ds {
+			id, err := tx.insert(deliveryInsert+deliveryValues, deliveryArgs(&ds[i])...)
+			if err != nil {
+				return err
+			}
+			ds[i].ID = id
+		}
+		return nil
+	}
+	// A server costs a round trip and a statement's overhead for each:
+	// an event's deliveries go in one, their ids returned in row order.
+	for len(ds) > 0 {
+		n := min(len(ds), 500)
+		args := make([]any, 0, 17*n)
+		for i := range ds[:n] {
+			args = append(args, deliveryArgs(&ds[i])...)
+		}
+		rows, err := tx.query(deliveryInsert+deliveryValues+strings.Repeat(", "+deliveryValues, n-1)+` RETURNING id`, args...)
+		ids, err := collect(rows, err, func(r *sql.Rows, id *int64) error { return r.Scan(id) })
 		if err != nil {
 			return err
 		}
-		d.ID = id
+		if len(ids) != n {
+			return chat.Internal(fmt.Errorf("inserted %d deliveries, got %d ids", n, len(ids)))
+		}
+		for i, id := range ids {
+			ds[i].ID = id
+		}
+		ds = ds[n:]
 	}
 	return nil
 }
@@ -123,10 +154,11 @@ func (tx *Tx) ClaimOutbound(now time.Time, owner string, until time.Time, limit 
 	return collect(rows, err, func(r *sql.Rows, o *chat.Outbound) error { return scanOutbound(r, o) })
 }
 
-// ExtendLeases moves the end of every lease owner holds on a pending
-// delivery to until.
-func (tx *Tx) ExtendLeases(owner string, until time.Time) (int, error) {
-	res, err := tx.exec(`UPDATE deliveries SET lease_until = ? WHERE lease_owner = ? AND status = 'pending'`, tsNotNull(until), owner)
+// ExtendLeases moves to until the end of every lease owner holds on a
+// pending delivery that ends before endingBefore.
+func (tx *Tx) ExtendLeases(owner string, endingBefore, until time.Time) (int, error) {
+	res, err := tx.exec(`UPDATE deliveries SET lease_until = ? WHERE lease_owner = ? AND status = 'pending' AND lease_until < ?`,
+		tsNotNull(until), owner, tsNotNull(endingBefore))
 	if err != nil {
 		return 0, err
 	}

@@ -61,8 +61,8 @@ type Engine struct {
 	// only while its lease stands. A dead instance's deliveries go to the
 	// others when its leases run out.
 	LeaseOwner string
-	// LeaseDuration is how long a lease lasts unless renewed. It must
-	// exceed an attempt's time limit several times over. Defaults to 30 s.
+	// LeaseDuration is how long a lease lasts unless renewed. It must be at
+	// least three times an attempt's time limit. Defaults to 30 s.
 	LeaseDuration time.Duration
 	// OnRecorded, when set, is called after each batch of outcomes commits,
 	// with the deliveries as recorded (for metrics and tests).

@@ -30,25 +30,28 @@ func (e *Engine) LeaseFor(created time.Time) (owner string, until time.Time) {
 	return e.LeaseOwner, created.Add(e.LeaseDuration)
 }
 
-// leaseStands reports whether an attempt starting now ends (within the
-// attempt time limit, well under half a lease) before the leases this
-// instance last renewed run out. Renewals come every sixth of a lease, so
-// only a stalled renewal (the database unreachable, the process paused)
-// stops attempts. It measures real time, whatever the engine's clock says:
-// what counts is how long ago the renewal really was.
+// leaseStands reports whether an attempt starting now ends before the
+// leases this instance holds run out. A renewal at r leaves every lease
+// ending at r + LeaseDuration/2 or later; an attempt lasts at most a third
+// of a lease (parley serve checks it); so an attempt may start until r +
+// LeaseDuration/6. Renewals come every tenth of a lease, so only a stalled
+// renewal (the database unreachable, the process paused) stops attempts.
+// It measures real time, whatever the engine's clock says: what counts is
+// how long ago the renewal really was.
 func (e *Engine) leaseStands() bool {
 	if !e.leasing() {
 		return true
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return time.Since(e.leaseRenewed) < e.LeaseDuration/2
+	return time.Since(e.leaseRenewed) < e.LeaseDuration/6
 }
 
-// renewLeases runs until stop closes, extending this instance's leases
-// every sixth of a lease.
+// renewLeases runs until stop closes, extending every tenth of a lease
+// this instance's leases that end within half a lease. Most deliveries
+// finish long before, so a renewal touches only the few that wait longer.
 func (e *Engine) renewLeases(stop <-chan struct{}) {
-	t := time.NewTicker(e.LeaseDuration / 6)
+	t := time.NewTicker(e.LeaseDuration / 10)
 	defer t.Stop()
 	for {
 		select {
@@ -58,7 +61,7 @@ func (e *Engine) renewLeases(stop <-chan struct{}) {
 		}
 		began, start := time.Now(), e.Now().UTC()
 		err := e.Store.Update(context.Background(), func(tx chat.Tx) error {
-			_, err := tx.ExtendLeases(e.LeaseOwner, start.Add(e.LeaseDuration))
+			_, err := tx.ExtendLeases(e.LeaseOwner, start.Add(e.LeaseDuration/2), start.Add(e.LeaseDuration))
 			return err
 		})
 		if err != nil {

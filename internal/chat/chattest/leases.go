@@ -90,14 +90,16 @@ func testExtendReleaseLeases(t *testing.T, s chat.Store) {
 		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 12),
 	}
 	insertDeliveries(t, s, ds)
-	claim(t, s, 20, "one", 50, 2)
+	claim(t, s, 20, "one", 50, 1)
+	claim(t, s, 20, "one", 70, 1)
 	claim(t, s, 20, "two", 50, 1)
+	// Only the leases ending before 60 are moved.
 	var n int
-	update(t, s, func(tx chat.Tx) (err error) { n, err = tx.ExtendLeases("one", at(90)); return err })
-	if n != 2 {
-		t.Errorf("ExtendLeases = %d, want 2", n)
+	update(t, s, func(tx chat.Tx) (err error) { n, err = tx.ExtendLeases("one", at(60), at(90)); return err })
+	if n != 1 {
+		t.Errorf("ExtendLeases = %d, want 1", n)
 	}
-	for i, until := range []int{90, 90, 50} {
+	for i, until := range []int{90, 70, 50} {
 		if got := findDelivery(t, s, a.Account.ID, ds[i].ID).LeaseUntil; !got.Equal(at(until)) {
 			t.Errorf("delivery %d leased until %v, want %v", i, got, at(until))
 		}

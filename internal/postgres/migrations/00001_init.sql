@@ -285,6 +285,8 @@ CREATE INDEX deliveries_due_idx ON deliveries (next_attempt_at, id) WHERE status
 CREATE INDEX deliveries_webhook_idx ON deliveries (webhook_id, id) WHERE webhook_id IS NOT NULL;
 CREATE INDEX deliveries_inbox_idx ON deliveries (inbox_id, id) WHERE webhook_id IS NULL;
 CREATE INDEX deliveries_event_idx ON deliveries (event_id);
+-- Each instance renews its leases on pending deliveries every few seconds.
+CREATE INDEX deliveries_lease_idx ON deliveries (lease_owner) WHERE status = 'pending';
 
 -- Every attempt of every delivery but its latest, with what the receiver
 -- answered.
