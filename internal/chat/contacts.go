@@ -192,31 +192,36 @@ func (s *Service) Contacts(ctx context.Context, a *Actor, f ContactFilter) ([]Co
 // changed.
 func (s *Service) UpdateContact(ctx context.Context, a *Actor, id int64, in ContactInput) (*Contact, error) {
 	var c *Contact
-	err := s.update(ctx, func(o *op) error {
-		before, err := o.tx.FindContact(a.AccountID, id)
-		if err != nil {
-			return err
-		}
-		after := *before
-		if err := in.apply(&after); err != nil {
-			return err
-		}
-		c = &after
-		changes := contactChanges(before, &after)
-		if len(changes) == 0 {
-			return nil
-		}
-		if err := checkContactUnique(o.tx, &after); err != nil {
-			return err
-		}
-		after.UpdatedAt = o.now
-		if err := o.tx.UpdateContact(&after); err != nil {
-			return err
-		}
-		o.emit(Event{Name: EventContactUpdated, AccountID: a.AccountID, ContactID: c.ID, Changes: contactChanges(before, &after)})
-		return nil
+	err := s.update(ctx, func(o *op) (err error) {
+		c, err = s.updateContactIn(o, a.AccountID, id, in)
+		return err
 	})
 	return c, err
+}
+
+// updateContactIn is UpdateContact inside an operation.
+func (s *Service) updateContactIn(o *op, accountID, id int64, in ContactInput) (*Contact, error) {
+	before, err := o.tx.FindContact(accountID, id)
+	if err != nil {
+		return nil, err
+	}
+	after := *before
+	if err := in.apply(&after); err != nil {
+		return nil, err
+	}
+	changes := contactChanges(before, &after)
+	if len(changes) == 0 {
+		return &after, nil
+	}
+	if err := checkContactUnique(o.tx, &after); err != nil {
+		return nil, err
+	}
+	after.UpdatedAt = o.now
+	if err := o.tx.UpdateContact(&after); err != nil {
+		return nil, err
+	}
+	o.emit(Event{Name: EventContactUpdated, AccountID: accountID, ContactID: after.ID, Changes: contactChanges(before, &after)})
+	return &after, nil
 }
 
 // DeleteContact removes a contact with its conversations. Administrators
