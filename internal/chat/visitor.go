@@ -267,3 +267,14 @@ func itoa(n int) string {
 	}
 	return string(b)
 }
+
+// InstallationSecret returns the installation secret called name, made
+// (32 random bytes, hex) and stored by the first caller.
+func (s *Service) InstallationSecret(ctx context.Context, name string) (string, error) {
+	var v string
+	err := s.update(ctx, func(o *op) (err error) {
+		v, err = o.tx.Secret(name, RandomHex(32), o.now)
+		return err
+	})
+	return v, err
+}
