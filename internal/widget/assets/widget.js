@@ -88,6 +88,7 @@
       $("tagline").textContent = c.welcome_tagline || "";
       $("reply-time").textContent = replyTimes[c.reply_time] || "";
       contactId = cfg.contact.id;
+      if (!locale) locale = c.locale || ""; // the widget speaks the account's language
       if (c.auth_token !== authToken) authToken = c.auth_token;
       $("app").classList.remove("loading");
       post({ event: "loaded", authToken: authToken });
