@@ -96,7 +96,7 @@ func (s *Server) publicCreateConversation(c *call) (any, error) {
 	if b.CustomAttributes.Set {
 		in.CustomAttributes = chat.JSON(orEmpty(b.CustomAttributes))
 	}
-	d, err := s.svc.StartConversation(c.ctx(), c.visitor, in)
+	d, err := s.svc.StartConversation(c.ctx(), c.visitor, nil, in)
 	if err != nil {
 		return nil, err
 	}

@@ -191,10 +191,10 @@ func (s *Server) widgetCreateConversation(c *call) (any, error) {
 	if err := c.bind(&b); err != nil {
 		return nil, err
 	}
+	var contact *chat.ContactInput
 	if ct := b.Contact.Ptr(); ct != nil {
-		if _, err := s.svc.UpdateVisitor(c.ctx(), c.visitor, ct.input()); err != nil {
-			return nil, err
-		}
+		in := ct.input()
+		contact = &in
 	}
 	m := b.Message.V
 	in := chat.ConversationInput{AdditionalAttributes: widgetAttributes(c.r, m)}
@@ -204,9 +204,9 @@ func (s *Server) widgetCreateConversation(c *call) (any, error) {
 	if m.Content.Set {
 		in.Message = &chat.MessageInput{Content: optStr(m.Content)}
 	}
-	d, err := s.svc.StartConversation(c.ctx(), c.visitor, in)
+	d, err := s.svc.StartConversation(c.ctx(), c.visitor, contact, in)
 	if err != nil {
-		return nil, rejectedFrom(err)
+		return nil, err
 	}
 	return newWidgetConversation(d), nil
 }

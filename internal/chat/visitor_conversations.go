@@ -97,22 +97,31 @@ func (s *Service) VisitorConversation(ctx context.Context, v *Visitor, displayID
 
 // StartConversation opens a conversation for the visitor
 // (conversation_created), with an optional first message from the contact.
-func (s *Service) StartConversation(ctx context.Context, v *Visitor, in ConversationInput) (*ConversationDetail, error) {
+// contact, when set, first updates the contact (the widget's pre-chat
+// form), in the same transaction: all or nothing.
+func (s *Service) StartConversation(ctx context.Context, v *Visitor, contact *ContactInput, in ConversationInput) (*ConversationDetail, error) {
 	var d *ConversationDetail
 	a := v.actor()
 	in.Status, in.AssigneeID = "", 0 // a visitor chooses neither
 	err := s.update(ctx, func(o *op) error {
-		c, err := s.newConversation(o, a, in, v.ContactInbox, v.Inbox, v.Contact)
+		ct := v.Contact
+		if contact != nil {
+			var err error
+			if ct, err = s.updateContactIn(o, ct.AccountID, ct.ID, *contact); err != nil {
+				return err
+			}
+		}
+		c, err := s.newConversation(o, a, in, v.ContactInbox, v.Inbox, ct)
 		if err != nil {
 			return err
 		}
 		var md *MessageDetail
 		if in.Message != nil {
-			if md, err = s.addMessage(o, a, c, v.Inbox, v.Contact, contactMessage(*in.Message)); err != nil {
+			if md, err = s.addMessage(o, a, c, v.Inbox, ct, contactMessage(*in.Message)); err != nil {
 				return err
 			}
 		}
-		if d, err = loadConversation(o.tx, c, v.Inbox, v.Contact, md); err != nil {
+		if d, err = loadConversation(o.tx, c, v.Inbox, ct, md); err != nil {
 			return err
 		}
 		o.loaded(d)
