@@ -106,18 +106,10 @@ type ContactWithInbox struct {
 func (s *Service) CreateContact(ctx context.Context, a *Actor, in ContactInput, inboxID int64, sourceID string) (*ContactWithInbox, error) {
 	out := &ContactWithInbox{}
 	err := s.update(ctx, func(o *op) error {
-		c := &Contact{AccountID: a.AccountID, AdditionalAttributes: EmptyObject, CustomAttributes: EmptyObject,
-			CreatedAt: o.now, UpdatedAt: o.now}
-		if err := in.apply(c); err != nil {
+		c, err := newContact(o, a.AccountID, in)
+		if err != nil {
 			return err
 		}
-		if err := checkContactUnique(o.tx, c); err != nil {
-			return err
-		}
-		if err := o.tx.CreateContact(c); err != nil {
-			return err
-		}
-		o.emit(Event{Name: EventContactCreated, AccountID: a.AccountID, ContactID: c.ID})
 		out.Contact = c
 		if inboxID == 0 {
 			return nil
@@ -134,6 +126,23 @@ func (s *Service) CreateContact(ctx context.Context, a *Actor, in ContactInput, 
 		return nil, err
 	}
 	return out, nil
+}
+
+// newContact creates a contact from the input (contact_created).
+func newContact(o *op, accountID int64, in ContactInput) (*Contact, error) {
+	c := &Contact{AccountID: accountID, AdditionalAttributes: EmptyObject, CustomAttributes: EmptyObject,
+		CreatedAt: o.now, UpdatedAt: o.now}
+	if err := in.apply(c); err != nil {
+		return nil, err
+	}
+	if err := checkContactUnique(o.tx, c); err != nil {
+		return nil, err
+	}
+	if err := o.tx.CreateContact(c); err != nil {
+		return nil, err
+	}
+	o.emit(Event{Name: EventContactCreated, AccountID: accountID, ContactID: c.ID})
+	return c, nil
 }
 
 // linkContact returns the contact inbox of c in inbox under sourceID,

@@ -122,22 +122,13 @@ func (s *Service) CreateVisitor(ctx context.Context, inbox *Inbox, acc *Account,
 			return err
 		}
 		if c == nil {
-			c = &Contact{AccountID: inbox.AccountID, AdditionalAttributes: EmptyObject, CustomAttributes: EmptyObject,
-				CreatedAt: o.now, UpdatedAt: o.now}
 			if in.Name == nil || *in.Name == "" {
 				name := haikuName()
 				in.Name = &name
 			}
-			if err := in.apply(c); err != nil {
+			if c, err = newContact(o, inbox.AccountID, in); err != nil {
 				return err
 			}
-			if err := checkContactUnique(o.tx, c); err != nil {
-				return err
-			}
-			if err := o.tx.CreateContact(c); err != nil {
-				return err
-			}
-			o.emit(Event{Name: EventContactCreated, AccountID: c.AccountID, ContactID: c.ID})
 		}
 		v.Contact = c
 		if v.ContactInbox, err = s.linkContact(o, c, inbox, sourceID); err != nil {

@@ -52,6 +52,16 @@ func visitorConversations(tx Tx, v *Visitor) ([]Conversation, error) {
 	return out, nil
 }
 
+// visitorConversationOrNone is visitorConversation where no conversation
+// at all is not found too.
+func visitorConversationOrNone(tx Tx, v *Visitor, displayID int64) (*Conversation, error) {
+	c, err := visitorConversation(tx, v, displayID)
+	if err == nil && c == nil {
+		return nil, NotFound()
+	}
+	return c, err
+}
+
 func lastOfContactInbox(tx Tx, v *Visitor) (*Conversation, error) {
 	list, err := visitorConversations(tx, v)
 	if err != nil || len(list) == 0 {
@@ -212,12 +222,9 @@ func (s *Service) VisitorMessage(ctx context.Context, v *Visitor, displayID, id 
 		cd *ConversationDetail
 	)
 	err := s.view(ctx, func(tx Tx) error {
-		c, err := visitorConversation(tx, v, displayID)
+		c, err := visitorConversationOrNone(tx, v, displayID)
 		if err != nil {
 			return err
-		}
-		if c == nil {
-			return NotFound()
 		}
 		m, err := tx.FindMessage(c.ID, id)
 		if err != nil {
@@ -245,12 +252,9 @@ func (s *Service) SubmitForm(ctx context.Context, v *Visitor, displayID, id int6
 		cd *ConversationDetail
 	)
 	err := s.update(ctx, func(o *op) error {
-		c, err := visitorConversation(o.tx, v, displayID)
+		c, err := visitorConversationOrNone(o.tx, v, displayID)
 		if err != nil {
 			return err
-		}
-		if c == nil {
-			return NotFound()
 		}
 		before, err := o.tx.FindMessage(c.ID, id)
 		if err != nil {
@@ -292,12 +296,9 @@ func (s *Service) SubmitForm(ctx context.Context, v *Visitor, displayID, id int6
 // with the contact as the user).
 func (s *Service) VisitorTyping(ctx context.Context, v *Visitor, displayID int64, on bool) error {
 	return s.update(ctx, func(o *op) error {
-		c, err := visitorConversation(o.tx, v, displayID)
+		c, err := visitorConversationOrNone(o.tx, v, displayID)
 		if err != nil {
 			return err
-		}
-		if c == nil {
-			return NotFound()
 		}
 		name := EventConversationTypingOff
 		if on {
@@ -314,12 +315,9 @@ func (s *Service) VisitorTyping(ctx context.Context, v *Visitor, displayID int64
 func (s *Service) VisitorSeen(ctx context.Context, v *Visitor, displayID int64) (*ConversationDetail, error) {
 	var d *ConversationDetail
 	err := s.update(ctx, func(o *op) error {
-		c, err := visitorConversation(o.tx, v, displayID)
+		c, err := visitorConversationOrNone(o.tx, v, displayID)
 		if err != nil {
 			return err
-		}
-		if c == nil {
-			return NotFound()
 		}
 		c.ContactLastSeenAt = o.now
 		if err := o.tx.UpdateConversation(c); err != nil {
@@ -337,12 +335,9 @@ func (s *Service) VisitorSeen(ctx context.Context, v *Visitor, displayID int64) 
 func (s *Service) VisitorResolve(ctx context.Context, v *Visitor, displayID int64) (*ConversationDetail, error) {
 	var d *ConversationDetail
 	err := s.update(ctx, func(o *op) error {
-		before, err := visitorConversation(o.tx, v, displayID)
+		before, err := visitorConversationOrNone(o.tx, v, displayID)
 		if err != nil {
 			return err
-		}
-		if before == nil {
-			return NotFound()
 		}
 		after := *before
 		after.Labels = slices.Clone(before.Labels)
