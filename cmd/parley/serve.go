@@ -46,6 +46,7 @@ type serveConfig struct {
 	lease              time.Duration
 	retention          time.Duration
 	allowPrivateNet    bool
+	visitors           api.VisitorLimits
 	adminToken         string
 	adminEmail         string
 	platformToken      string
@@ -72,6 +73,12 @@ func parseServe(args []string) (*serveConfig, error) {
 		"deliveries sent at once to any one endpoint (env PARLEY_WEBHOOK_CONCURRENCY)")
 	fs.DurationVar(&c.lease, "lease", envDuration(webhook.DefaultLeaseDuration, "PARLEY_LEASE_DURATION"),
 		"PostgreSQL: how long an instance's claim on a webhook delivery lasts unless renewed, so how long a dead instance's deliveries wait before the others take them; at least 3 times -webhook-timeout (env PARLEY_LEASE_DURATION)")
+	fs.IntVar(&c.visitors.PerIP, "widget-rate-ip", envInt(600, "PARLEY_WIDGET_RATE_IP"),
+		"requests a minute one client address may make to the widget and public client APIs, in bursts of as many; over it, 429 with Retry-After (env PARLEY_WIDGET_RATE_IP)")
+	fs.IntVar(&c.visitors.PerVisitor, "widget-rate-visitor", envInt(120, "PARLEY_WIDGET_RATE_VISITOR"),
+		"the same for one visitor (widget token or public API source_id) (env PARLEY_WIDGET_RATE_VISITOR)")
+	fs.Int64Var(&c.visitors.MaxBody, "widget-max-body", int64(envInt(64<<10, "PARLEY_WIDGET_MAX_BODY")),
+		"largest request body, in bytes, the widget and public client APIs accept; larger is 413 (env PARLEY_WIDGET_MAX_BODY)")
 	c.retention = webhook.DefaultRetention
 	if v := env("", "PARLEY_RETENTION"); v != "" {
 		d, err := parseRetention(v)
@@ -164,12 +171,16 @@ func runServe(ctx context.Context, args []string) error {
 	if created {
 		printWelcome(base, admin, cfg.adminToken != "")
 	}
+	handler := api.New(api.Config{Service: svc, Logger: log, PlatformToken: cfg.platformToken, Version: version,
+		Metrics: func(w io.Writer) { writeMetrics(w, engine, store) }, Visitors: cfg.visitors})
 	srv := &http.Server{
-		Handler: api.New(api.Config{Service: svc, Logger: log, PlatformToken: cfg.platformToken, Version: version,
-			Metrics: func(w io.Writer) { writeMetrics(w, engine, store) }}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
+	// Widgets' event streams never end by themselves: end them so a
+	// graceful shutdown does not wait for them.
+	srv.RegisterOnShutdown(handler.CloseStreams)
 	log.Info("parley listening", "addr", base, "db", cfg.db.display(), "version", version,
 		"platform_api", cfg.platformToken != "")
 

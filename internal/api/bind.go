@@ -42,7 +42,9 @@ func readParams(r *http.Request, wrapper string) (map[string]json.RawMessage, er
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, &chat.Error{Code: chat.ETOOLARGE, Message: "Request body is larger than 1 MiB"}
+			// A tighter limit set on the body earlier (the visitor
+			// routes') names itself.
+			return nil, tooLarge(min(tooBig.Limit, maxBody))
 		}
 		return nil, &chat.Error{Code: chat.EINVALID, Message: "Request body could not be read", Err: err}
 	}

@@ -19,6 +19,7 @@ var statusOf = map[string]int{
 	chat.EUNAUTHORIZED:    http.StatusUnauthorized,
 	chat.EFORBIDDEN:       http.StatusForbidden,
 	chat.ETOOLARGE:        http.StatusRequestEntityTooLarge,
+	chat.ETOOMANY:         http.StatusTooManyRequests,
 	chat.EUNSUPPORTED:     http.StatusUnsupportedMediaType,
 	chat.EUNAVAILABLE:     http.StatusServiceUnavailable,
 	chat.EINTERNAL:        http.StatusInternalServerError,

@@ -101,6 +101,9 @@ func rowString(t testing.TB, conn *sql.Conn, q string) string {
 // write connection is held by its group-commit writer.)
 func openProbe(t testing.TB) *stateProbe {
 	t.Helper()
+	if storetest.Current != storetest.SQLite {
+		t.Skip("the handler fuzz targets probe the database file directly; they run on SQLite")
+	}
 	files, err := filepath.Glob(filepath.Join(filepath.Dir(t.TempDir()), "*", "parley.db"))
 	if err != nil || len(files) != 1 {
 		t.Fatalf("finding the env's database: %v %v", files, err)
@@ -183,9 +186,6 @@ func checkErrorEnvelope(t *testing.T, where string, status int, body []byte) {
 //
 //	go test -run '^$' -fuzz '^FuzzAPIHandlers$' -fuzztime 60s -fuzzminimizetime 5s ./internal/api
 func FuzzAPIHandlers(f *testing.F) {
-	if storetest.Current != storetest.SQLite {
-		f.Skip("the handler fuzz target probes the database file directly; it runs on SQLite")
-	}
 	// One server per fuzzing process, not per input.
 	e := newEnv(f)
 	inbox := e.apiInbox("Fuzz API")

@@ -67,6 +67,10 @@ func (c *testClock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
+// visitorLimits are the widget limits of every test server: high enough
+// that no test but the one about limits meets them.
+var visitorLimits = api.VisitorLimits{PerIP: 100000, PerVisitor: 100000}
+
 // envOption sets up the delivery engine before it starts.
 type envOption func(*webhook.Engine)
 
@@ -99,9 +103,11 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	if _, _, err := svc.Bootstrap(ctx, adminToken, ""); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(api.Config{Service: svc, PlatformToken: platformToken, Version: "test"}))
+	handler := api.New(api.Config{Service: svc, PlatformToken: platformToken, Version: "test", Visitors: visitorLimits})
+	srv := httptest.NewServer(handler)
 	e := &testEnv{t: t, URL: srv.URL, Store: store, Svc: svc, Clock: clock, server: srv, Engine: engine}
 	t.Cleanup(func() {
+		handler.CloseStreams()
 		srv.Close()
 		stopDispatcher()
 		<-dispatched

@@ -130,3 +130,49 @@ func (s *Server) routeTable() []route {
 		{Method: "DELETE", Path: conv + "/messages/{id}", Auth: authAccount, Tag: "Messages", Summary: "Delete a message (its content is replaced)", Reply: messageJSON{}, Handle: s.deleteMessage},
 	}
 }
+
+const (
+	wdg = "/api/v1/widget"
+	pub = "/public/api/v1/inboxes/{inbox_identifier}"
+	pcv = pub + "/contacts/{source_id}/conversations/{conversation_id}"
+)
+
+// visitorRouteTable lists the routes visitors call: the live-chat widget's
+// (website_token and the X-Auth-Token visitor token) and the public client
+// API of API inboxes (inbox identifier and source_id). Every one passes
+// the visitor guard (body size, rate limits, origin) first.
+func (s *Server) visitorRouteTable() []route {
+	return []route{
+		{Method: "POST", Path: wdg + "/config", Auth: authWidgetInbox, Handle: s.widgetConfig},
+		{Method: "GET", Path: wdg + "/config", Auth: authWidgetInbox, Handle: s.widgetConfig},
+		{Method: "GET", Path: wdg + "/contact", Auth: authWidget, Handle: s.widgetShowContact},
+		{Method: "PATCH", Path: wdg + "/contact", Auth: authWidget, Wrapper: "contact", Handle: s.widgetUpdateContact},
+		{Method: "PATCH", Path: wdg + "/contact/set_user", Auth: authWidget, Wrapper: "contact", Handle: s.widgetSetUser},
+		{Method: "POST", Path: wdg + "/contact/set_user", Auth: authWidget, Wrapper: "contact", Handle: s.widgetSetUser},
+		{Method: "GET", Path: wdg + "/conversations", Auth: authWidget, Handle: s.widgetConversations},
+		{Method: "POST", Path: wdg + "/conversations", Auth: authWidget, Handle: s.widgetCreateConversation},
+		{Method: "POST", Path: wdg + "/conversations/toggle_typing", Auth: authWidget, Handle: s.widgetToggleTyping},
+		{Method: "POST", Path: wdg + "/conversations/update_last_seen", Auth: authWidget, Handle: s.widgetUpdateLastSeen},
+		{Method: "GET", Path: wdg + "/conversations/toggle_status", Auth: authWidget, Handle: s.widgetToggleStatus},
+		{Method: "POST", Path: wdg + "/conversations/toggle_status", Auth: authWidget, Handle: s.widgetToggleStatus},
+		{Method: "GET", Path: wdg + "/messages", Auth: authWidget, Handle: s.widgetMessages},
+		{Method: "POST", Path: wdg + "/messages", Auth: authWidget, Wrapper: "message", Handle: s.widgetCreateMessage},
+		{Method: "PATCH", Path: wdg + "/messages/{id}", Auth: authWidget, Wrapper: "message", Handle: s.widgetUpdateMessage},
+		{Method: "POST", Path: wdg + "/events", Auth: authWidget, Handle: s.widgetEvent},
+		{Method: "GET", Path: wdg + "/stream", Auth: authWidget, Handle: s.widgetStream},
+
+		{Method: "POST", Path: pub + "/contacts", Auth: authClientInbox, Wrapper: "contact", Handle: s.publicCreateContact},
+		{Method: "GET", Path: pub + "/contacts/{source_id}", Auth: authClientVisitor, Handle: s.publicShowContact},
+		{Method: "PATCH", Path: pub + "/contacts/{source_id}", Auth: authClientVisitor, Wrapper: "contact", Handle: s.publicUpdateContact},
+		{Method: "PUT", Path: pub + "/contacts/{source_id}", Auth: authClientVisitor, Wrapper: "contact", Handle: s.publicUpdateContact},
+		{Method: "GET", Path: pub + "/contacts/{source_id}/conversations", Auth: authClientVisitor, Handle: s.publicListConversations},
+		{Method: "POST", Path: pub + "/contacts/{source_id}/conversations", Auth: authClientVisitor, Wrapper: "conversation", Handle: s.publicCreateConversation},
+		{Method: "GET", Path: pcv, Auth: authClientVisitor, Handle: s.publicShowConversation},
+		{Method: "POST", Path: pcv + "/toggle_status", Auth: authClientVisitor, Handle: s.publicToggleStatus},
+		{Method: "POST", Path: pcv + "/toggle_typing", Auth: authClientVisitor, Handle: s.publicToggleTyping},
+		{Method: "POST", Path: pcv + "/update_last_seen", Auth: authClientVisitor, Handle: s.publicUpdateLastSeen},
+		{Method: "GET", Path: pcv + "/messages", Auth: authClientVisitor, Handle: s.publicListMessages},
+		{Method: "POST", Path: pcv + "/messages", Auth: authClientVisitor, Wrapper: "message", Handle: s.publicCreateMessage},
+		{Method: "PATCH", Path: pcv + "/messages/{id}", Auth: authClientVisitor, Wrapper: "message", Handle: s.publicUpdateMessage},
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/widget"
 )
 
 // Config configures the API server.
@@ -27,6 +28,12 @@ type Config struct {
 	// Metrics, when set, writes the Prometheus text exposition served at
 	// /metrics.
 	Metrics func(w io.Writer)
+	// Visitors limits the widget and public client routes.
+	Visitors VisitorLimits
+	// Broker carries live updates to open widgets. Defaults to an
+	// in-process hub, which New also plugs into the service (Service.Live)
+	// when the service has no live sink yet.
+	Broker widget.Broker
 }
 
 // Server is the HTTP handler of the API.
@@ -40,6 +47,12 @@ type Server struct {
 	routes        []route
 	openapiOnce   sync.Once
 	openapiDoc    []byte
+
+	guard   *visitorGuard
+	broker  widget.Broker
+	closing chan struct{} // closed by CloseStreams
+	closeMu sync.Once
+	tokenState
 }
 
 // New returns a Server with every route registered.
@@ -51,14 +64,29 @@ func New(cfg Config) *Server {
 		version:       cfg.Version,
 		metrics:       cfg.Metrics,
 		mux:           http.NewServeMux(),
+		guard:         newVisitorGuard(cfg.Visitors),
+		broker:        cfg.Broker,
+		closing:       make(chan struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.broker == nil {
+		s.broker = widget.NewHub()
+	}
+	if s.svc.Live == nil {
+		s.svc.Live = &widget.Live{Broker: s.broker}
 	}
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
 	}
+	// The visitor routes are Parley's public face (widget, public client
+	// API), outside the OpenAPI document of the Application API.
+	for _, rt := range s.visitorRouteTable() {
+		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
+	}
+	s.registerAssets()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, plainError{Error: "Resource could not be found"})
 	})
@@ -100,6 +128,10 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap lets http.ResponseController reach the connection (to flush
+// the widget's event stream).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusWriter) Write(b []byte) (int, error) {
 	w.wrote = true
 	return w.ResponseWriter.Write(b)
@@ -120,6 +152,8 @@ func (s *Server) handler(rt route) http.Handler {
 			return
 		}
 		switch v := out.(type) {
+		case streamed:
+			// The handler wrote its answer itself.
 		case emptyBody:
 			w.WriteHeader(c.status)
 		case rawJSON:
@@ -145,6 +179,9 @@ func (s *Server) fail(c *call, err error) {
 }
 
 func (s *Server) authorize(c *call, a authKind) error {
+	if isVisitorAuth(a) {
+		return s.authorizeVisitor(c, a)
+	}
 	switch a {
 	case authPublic:
 		return nil
@@ -208,6 +245,13 @@ type call struct {
 	status  int
 	wrapper string
 	params  map[string]json.RawMessage
+
+	// The visitor routes': the inbox, its account and, once known, the
+	// visitor and the token it came with.
+	inbox        *chat.Inbox
+	account      *chat.Account
+	visitor      *chat.Visitor
+	visitorToken string
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }
@@ -255,6 +299,13 @@ func (c *call) queryInt(name string, def int) int {
 
 // emptyBody answers with the status and no body (Rails' head :ok).
 type emptyBody struct{}
+
+// streamed marks a response the handler wrote itself (the event stream).
+type streamed struct{}
+
+// CloseStreams ends the widgets' event streams, which would otherwise keep
+// a graceful shutdown waiting: register it with http.Server.RegisterOnShutdown.
+func (s *Server) CloseStreams() { s.closeMu.Do(func() { close(s.closing) }) }
 
 // rawJSON is a response already encoded.
 type rawJSON []byte

@@ -106,18 +106,10 @@ type ContactWithInbox struct {
 func (s *Service) CreateContact(ctx context.Context, a *Actor, in ContactInput, inboxID int64, sourceID string) (*ContactWithInbox, error) {
 	out := &ContactWithInbox{}
 	err := s.update(ctx, func(o *op) error {
-		c := &Contact{AccountID: a.AccountID, AdditionalAttributes: EmptyObject, CustomAttributes: EmptyObject,
-			CreatedAt: o.now, UpdatedAt: o.now}
-		if err := in.apply(c); err != nil {
+		c, err := newContact(o, a.AccountID, in)
+		if err != nil {
 			return err
 		}
-		if err := checkContactUnique(o.tx, c); err != nil {
-			return err
-		}
-		if err := o.tx.CreateContact(c); err != nil {
-			return err
-		}
-		o.emit(Event{Name: EventContactCreated, AccountID: a.AccountID, ContactID: c.ID})
 		out.Contact = c
 		if inboxID == 0 {
 			return nil
@@ -134,6 +126,23 @@ func (s *Service) CreateContact(ctx context.Context, a *Actor, in ContactInput, 
 		return nil, err
 	}
 	return out, nil
+}
+
+// newContact creates a contact from the input (contact_created).
+func newContact(o *op, accountID int64, in ContactInput) (*Contact, error) {
+	c := &Contact{AccountID: accountID, AdditionalAttributes: EmptyObject, CustomAttributes: EmptyObject,
+		CreatedAt: o.now, UpdatedAt: o.now}
+	if err := in.apply(c); err != nil {
+		return nil, err
+	}
+	if err := checkContactUnique(o.tx, c); err != nil {
+		return nil, err
+	}
+	if err := o.tx.CreateContact(c); err != nil {
+		return nil, err
+	}
+	o.emit(Event{Name: EventContactCreated, AccountID: accountID, ContactID: c.ID})
+	return c, nil
 }
 
 // linkContact returns the contact inbox of c in inbox under sourceID,
@@ -192,31 +201,36 @@ func (s *Service) Contacts(ctx context.Context, a *Actor, f ContactFilter) ([]Co
 // changed.
 func (s *Service) UpdateContact(ctx context.Context, a *Actor, id int64, in ContactInput) (*Contact, error) {
 	var c *Contact
-	err := s.update(ctx, func(o *op) error {
-		before, err := o.tx.FindContact(a.AccountID, id)
-		if err != nil {
-			return err
-		}
-		after := *before
-		if err := in.apply(&after); err != nil {
-			return err
-		}
-		c = &after
-		changes := contactChanges(before, &after)
-		if len(changes) == 0 {
-			return nil
-		}
-		if err := checkContactUnique(o.tx, &after); err != nil {
-			return err
-		}
-		after.UpdatedAt = o.now
-		if err := o.tx.UpdateContact(&after); err != nil {
-			return err
-		}
-		o.emit(Event{Name: EventContactUpdated, AccountID: a.AccountID, ContactID: c.ID, Changes: contactChanges(before, &after)})
-		return nil
+	err := s.update(ctx, func(o *op) (err error) {
+		c, err = s.updateContactIn(o, a.AccountID, id, in)
+		return err
 	})
 	return c, err
+}
+
+// updateContactIn is UpdateContact inside an operation.
+func (s *Service) updateContactIn(o *op, accountID, id int64, in ContactInput) (*Contact, error) {
+	before, err := o.tx.FindContact(accountID, id)
+	if err != nil {
+		return nil, err
+	}
+	after := *before
+	if err := in.apply(&after); err != nil {
+		return nil, err
+	}
+	changes := contactChanges(before, &after)
+	if len(changes) == 0 {
+		return &after, nil
+	}
+	if err := checkContactUnique(o.tx, &after); err != nil {
+		return nil, err
+	}
+	after.UpdatedAt = o.now
+	if err := o.tx.UpdateContact(&after); err != nil {
+		return nil, err
+	}
+	o.emit(Event{Name: EventContactUpdated, AccountID: accountID, ContactID: after.ID, Changes: contactChanges(before, &after)})
+	return &after, nil
 }
 
 // DeleteContact removes a contact with its conversations. Administrators

@@ -18,6 +18,7 @@ const (
 	EFORBIDDEN       = "forbidden"        // the action does not apply to this resource
 	ECONFLICT        = "conflict"         // a uniqueness rule was broken
 	ETOOLARGE        = "too_large"        // the request body is too big
+	ETOOMANY         = "too_many"         // over a rate limit; try again later
 	EUNAVAILABLE     = "unavailable"      // shutting down or overloaded; try again
 	EINTERNAL        = "internal"         // a bug or an infrastructure failure
 	EUNSUPPORTED     = "unsupported_type" // a media type the API does not read

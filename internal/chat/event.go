@@ -78,6 +78,12 @@ type EventSink interface {
 	Recorded(tx Tx, ev *Event) error
 }
 
+// LiveSink hears of each recorded event inside its transaction, to push it
+// to live clients (open widgets) once the transaction commits.
+type LiveSink interface {
+	Recorded(tx Tx, ev *Event) error
+}
+
 // DeliveryWatcher is an EventSink that also wants to hear, after commit, of
 // changes the delivery log API makes, so that the delivery engine acts on
 // them at once rather than at its next poll.

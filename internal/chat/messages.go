@@ -19,6 +19,9 @@ type MessageInput struct {
 	ContentType       string
 	ContentAttributes JSON
 	SourceID          string
+	// byContact marks a message the contact sends through the widget or
+	// the public client API: incoming in any kind of inbox.
+	byContact bool
 }
 
 // maxContent is Chatwoot's message length limit, in characters.
@@ -91,7 +94,7 @@ func (s *Service) addMessage(o *op, a *Actor, c *Conversation, inbox *Inbox, con
 		return nil, rejected("'%s' is not a valid message_type", m.MessageType)
 	case !slices.Contains(ContentTypes, m.ContentType):
 		return nil, rejected("'%s' is not a valid content_type", m.ContentType)
-	case m.MessageType == MessageIncoming && inbox.ChannelType != ChannelAPI:
+	case m.MessageType == MessageIncoming && inbox.ChannelType != ChannelAPI && !in.byContact:
 		return nil, rejected("Incoming messages are only allowed in Api inboxes")
 	case m.Content != nil && utf8.RuneCountInString(*m.Content) > maxContent:
 		return nil, rejected("Validation failed: Content is too long (maximum is %d characters)", maxContent)

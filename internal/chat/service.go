@@ -18,6 +18,9 @@ type Service struct {
 	// Events, when set, builds payloads and routes deliveries for each event
 	// inside the transaction that records it.
 	Events EventSink
+	// Live, when set, hears of each event in the transaction that records
+	// it, after Events; the widget pushes updates to visitors from here.
+	Live LiveSink
 
 	auth authCache
 }
@@ -125,6 +128,11 @@ func (s *Service) recordEvents(o *op) error {
 		}
 		if s.Events != nil {
 			if err := s.Events.Recorded(o.tx, ev); err != nil {
+				return err
+			}
+		}
+		if s.Live != nil {
+			if err := s.Live.Recorded(o.tx, ev); err != nil {
 				return err
 			}
 		}

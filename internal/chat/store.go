@@ -56,6 +56,11 @@ type Tx interface {
 	// CreateInbox writes the inbox and its channel, setting both ids.
 	CreateInbox(in *Inbox) error
 	FindInbox(accountID, id int64) (*Inbox, error)
+	// FindInboxByWebsiteToken finds a web widget inbox by its channel's
+	// website_token; FindInboxByIdentifier an API inbox by its channel's
+	// public identifier. Both look across accounts.
+	FindInboxByWebsiteToken(token string) (*Inbox, error)
+	FindInboxByIdentifier(identifier string) (*Inbox, error)
 	// ListInboxes returns an account's inboxes by lower(name) then id.
 	ListInboxes(accountID int64) ([]Inbox, error)
 	UpdateInbox(in *Inbox) error
@@ -80,6 +85,9 @@ type Tx interface {
 	FindContactInboxBySource(inboxID int64, sourceID string) (*ContactInbox, error)
 	ListContactInboxes(contactID int64) ([]ContactInbox, error)
 	UpdateContactInbox(ci *ContactInbox) error
+	// MoveContactInbox gives a contact inbox, its conversations and the
+	// messages its contact sent in them to another contact.
+	MoveContactInbox(contactInboxID, toContactID int64) error
 
 	CreateConversation(c *Conversation) error
 	// FindConversation finds a conversation by its per-account display id.
@@ -171,6 +179,10 @@ type Tx interface {
 	// call. It returns how many rows went; call it again until that is
 	// less than limit.
 	Prune(t time.Time, limit int) (int, error)
+
+	// Secret returns the installation secret called name, storing fresh
+	// as its value when it has none yet (the first caller wins).
+	Secret(name, fresh string, now time.Time) (string, error)
 
 	InsertEvent(ev *Event) error
 	// ListEvents returns an account's events after an id, oldest first.

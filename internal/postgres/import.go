@@ -15,7 +15,7 @@ import (
 var Tables = []string{
 	"accounts", "users", "account_users", "channel_api", "channel_web_widgets", "inboxes",
 	"contacts", "contact_inboxes", "conversations", "messages", "events",
-	"webhooks", "deliveries", "delivery_attempts",
+	"webhooks", "deliveries", "delivery_attempts", "installation_secrets",
 }
 
 // TableCount is how many rows Import copied into one table.
@@ -58,6 +58,9 @@ func Import(ctx context.Context, dst, src *sql.DB, progress func(TableCount)) ([
 			if progress != nil {
 				progress(c)
 			}
+			if table == "installation_secrets" {
+				continue // keyed by name: no id sequence
+			}
 			if _, err := tx.Exec(ctx, fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM %s`,
 				table, table)); err != nil {
 				return fmt.Errorf("moving the id sequence of %s: %w", table, err)
@@ -87,7 +90,7 @@ func copyTable(ctx context.Context, tx pgx.Tx, src *sql.DB, table string) (Table
 	if err := rows.Err(); err != nil {
 		return TableCount{}, err
 	}
-	srows, err := src.QueryContext(ctx, `SELECT * FROM `+table+` ORDER BY id`)
+	srows, err := src.QueryContext(ctx, `SELECT * FROM `+table+` ORDER BY 1`)
 	if err != nil {
 		return TableCount{}, err
 	}

@@ -99,6 +99,10 @@ var tests = []struct {
 	{"DeleteAccount", testDeleteAccount},
 	{"DeleteUser", testDeleteUser},
 	{"DeleteAccountUser", testDeleteAccountUser},
+	// widget.go
+	{"VisitorLookups", testVisitorLookups},
+	{"Secret", testSecret},
+	{"MoveContactInbox", testMoveContactInbox},
 	// tx.go
 	{"UpdateError", testUpdateError},
 	{"UpdatePanic", testUpdatePanic},
