@@ -1,12 +1,15 @@
 package main_test
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -250,4 +253,71 @@ func TestDisplayIDsStayConsecutiveAcrossInstances(t *testing.T) {
 			t.Fatalf("display ids not distinct and consecutive: position %d holds %d, want %d (all: %v)", i, id, want, got)
 		}
 	}
+}
+
+// A widget's stream may be open on one instance while the agent answers
+// through another: the reply still reaches it (PostgreSQL NOTIFY).
+func TestWidgetStreamHearsOtherInstances(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two servers; skipped with -short")
+	}
+	db := storetest.PostgresURL(t)
+	a := start(t, db, clusterEnv...)
+	b := start(t, db, clusterEnv...)
+	code, body := postJSON(t, a.base+"/api/v1/accounts/1/inboxes", map[string]any{"name": "Site",
+		"channel": map[string]any{"type": "web_widget", "website_url": "https://example.com"}})
+	if code != 200 {
+		t.Fatalf("inbox: %d %s", code, body)
+	}
+	var inbox struct {
+		WebsiteToken string `json:"website_token"`
+	}
+	json.Unmarshal(body, &inbox)
+	q := "?website_token=" + inbox.WebsiteToken
+	code, body = postJSON(t, b.base+"/api/v1/widget/config"+q, nil)
+	var config struct {
+		Channel struct {
+			AuthToken string `json:"auth_token"`
+		} `json:"website_channel_config"`
+	}
+	if json.Unmarshal(body, &config); code != 200 || config.Channel.AuthToken == "" {
+		t.Fatalf("widget config: %d %s", code, body)
+	}
+	req, _ := http.NewRequest("POST", b.base+"/api/v1/widget/messages"+q, strings.NewReader(`{"message":{"content":"Hi"}}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Auth-Token", config.Channel.AuthToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msg struct {
+		ConversationID int64 `json:"conversation_id"`
+	}
+	json.NewDecoder(res.Body).Decode(&msg)
+	res.Body.Close()
+	if res.StatusCode != 200 || msg.ConversationID == 0 {
+		t.Fatalf("visitor message: %d", res.StatusCode)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	sreq, _ := http.NewRequestWithContext(ctx, "GET", b.base+"/api/v1/widget/stream"+q+"&auth_token="+config.Channel.AuthToken, nil)
+	stream, err := http.DefaultClient.Do(sreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Body.Close()
+	lines := bufio.NewScanner(stream.Body)
+	for lines.Scan() && lines.Text() != ": connected" {
+	}
+	if code, body := postJSON(t, fmt.Sprintf("%s/api/v1/accounts/1/conversations/%d/messages", a.base, msg.ConversationID),
+		map[string]any{"content": "Hello from the other instance"}); code != 200 {
+		t.Fatalf("agent reply: %d %s", code, body)
+	}
+	for lines.Scan() {
+		if strings.HasPrefix(lines.Text(), "data: ") && strings.Contains(lines.Text(), "Hello from the other instance") {
+			return
+		}
+	}
+	t.Fatalf("the widget's stream on instance B never heard of the reply made on instance A: %v", lines.Err())
 }

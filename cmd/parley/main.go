@@ -31,16 +31,18 @@ Run 'parley <command> -h' for a command's flags.
 `
 
 // tuneGC trades memory for CPU where the operator has not chosen: Parley's
-// heap is small (tens of MiB), and collecting it at every doubling cost
-// about a tenth of the CPU under load (BENCHMARKS.md). A soft memory limit
-// keeps the larger growth factor from running away. GOGC and GOMEMLIMIT
+// live heap is small (tens of MiB) but under load it allocates hundreds of
+// MiB a second, and collecting at every doubling cost about a tenth of the
+// CPU (BENCHMARKS.md). A soft memory limit keeps the larger growth factor
+// from running away; set much lower (192 MiB was tried) the collector runs
+// back to back near it and fan-out throughput halves. GOGC and GOMEMLIMIT
 // still win when set.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(192 << 20)
+		debug.SetMemoryLimit(320 << 20)
 	}
 }
 

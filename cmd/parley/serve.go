@@ -13,7 +13,9 @@ import (
 
 	"github.com/parleyhq/parley/internal/api"
 	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/postgres"
 	"github.com/parleyhq/parley/internal/webhook"
+	"github.com/parleyhq/parley/internal/widget"
 )
 
 const serveHelp = `Usage: parley serve [flags]
@@ -171,8 +173,17 @@ func runServe(ctx context.Context, args []string) error {
 	if created {
 		printWelcome(base, admin, cfg.adminToken != "")
 	}
+	var broker widget.Broker // in-process unless other instances may share the database
+	if cfg.db.postgres() {
+		notifier := &postgres.Notifier{DB: store.DB(), URL: cfg.db.url, Channel: "parley_widget", Log: log}
+		shared := &widget.Shared{Hub: widget.NewHub(), Bus: notifier, Log: log}
+		lctx, stopListening := context.WithCancel(context.Background())
+		defer stopListening()
+		go notifier.Listen(lctx, shared.Deliver)
+		broker = shared
+	}
 	handler := api.New(api.Config{Service: svc, Logger: log, PlatformToken: cfg.platformToken, Version: version,
-		Metrics: func(w io.Writer) { writeMetrics(w, engine, store) }, Visitors: cfg.visitors})
+		Metrics: func(w io.Writer) { writeMetrics(w, engine, store) }, Visitors: cfg.visitors, Broker: broker})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

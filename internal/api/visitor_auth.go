@@ -134,11 +134,17 @@ func (s *Server) verifyToken(c *call, tok string) (widget.Claims, error) {
 	return claims, nil
 }
 
-// issueToken signs a token for the call's visitor.
+// issueToken signs a token for the call's visitor. A visitor who came with
+// a valid token of its own keeps it, as Chatwoot's widget does.
 func (s *Server) issueToken(c *call) (string, error) {
 	t, err := s.tokens(c)
 	if err != nil {
 		return "", err
+	}
+	if c.visitorToken != "" {
+		if claims, err := t.Verify(c.visitorToken); err == nil && claims.SourceID == c.visitor.ContactInbox.SourceID && claims.InboxID == c.inbox.ID {
+			return c.visitorToken, nil
+		}
 	}
 	return t.Sign(c.visitor.ContactInbox.SourceID, c.inbox.ID, s.guard.limits.Now()), nil
 }

@@ -141,6 +141,9 @@ type Tx interface {
 	// RecordAttempt stores a delivery's status after an attempt and logs
 	// the attempt, in one go, under RecordOutcome's lease rule.
 	RecordAttempt(d *Delivery, a *Attempt) error
+	// RecordOutcomes records outcomes in bulk: for each delivery, the
+	// attempt it made (RecordAttempt) or nil (RecordOutcome).
+	RecordOutcomes(ds []Delivery, as []*Attempt) error
 	// ClaimOutbound leases to owner, until until, up to limit pending
 	// deliveries due at or before now that no lease holds (or whose lease
 	// ran out), and returns them in due order with what sending them needs.

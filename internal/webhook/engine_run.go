@@ -226,18 +226,21 @@ func (e *Engine) record() {
 }
 
 func (e *Engine) commit(batch []outcome) {
+	ds := make([]chat.Delivery, 0, len(batch))
+	as := make([]*chat.Attempt, 0, len(batch))
+	for i := range batch {
+		if !batch[i].abandoned {
+			ds, as = append(ds, batch[i].delivery), append(as, batch[i].attempt)
+		}
+	}
 	err := e.Store.Update(context.Background(), func(tx chat.Tx) error {
+		if err := tx.RecordOutcomes(ds, as); err != nil {
+			return err
+		}
 		for i := range batch {
 			o := &batch[i]
 			if o.abandoned {
 				continue
-			}
-			if o.attempt != nil {
-				if err := tx.RecordAttempt(&o.delivery, o.attempt); err != nil {
-					return err
-				}
-			} else if err := tx.RecordOutcome(&o.delivery); err != nil {
-				return err
 			}
 			if o.health != nil {
 				if err := tx.SetHealth(o.delivery.AccountID, o.endpoint.key, *o.health); err != nil {

@@ -48,7 +48,22 @@ func (l *Live) Recorded(tx chat.Tx, ev *chat.Event) error {
 	if c.ContactInboxID == 0 || !l.Broker.Listening(c.ContactInboxID) {
 		return nil
 	}
+	if web, err := onWebWidget(tx, ev, c); err != nil || !web {
+		return err // only a widget visitor has a stream to push to
+	}
 	u := Update{ContactInboxID: c.ContactInboxID, Kind: kind, ConversationID: c.DisplayID, MessageID: ev.MessageID, Status: c.Status}
 	tx.AfterCommit(func() { l.Broker.Publish(u) })
 	return nil
+}
+
+// onWebWidget reports whether c is a web widget inbox's conversation.
+func onWebWidget(tx chat.Tx, ev *chat.Event, c *chat.Conversation) (bool, error) {
+	if ev.Conversation != nil && ev.Conversation.Inbox != nil && ev.Conversation.Inbox.ID == c.InboxID {
+		return ev.Conversation.Inbox.ChannelType == chat.ChannelWebWidget, nil
+	}
+	in, err := tx.FindInbox(c.AccountID, c.InboxID)
+	if err != nil {
+		return false, err
+	}
+	return in.ChannelType == chat.ChannelWebWidget, nil
 }

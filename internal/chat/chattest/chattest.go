@@ -83,6 +83,7 @@ var tests = []struct {
 	{"ClaimOutbound", testClaimOutbound},
 	{"ExtendReleaseLeases", testExtendReleaseLeases},
 	{"ConcurrentClaims", testConcurrentClaims},
+	{"RecordOutcomes", testRecordOutcomes},
 	{"DeleteAccountWebhooks", testDeleteAccountWebhooks},
 	// deliverylog.go
 	{"FindDelivery", testFindDelivery},

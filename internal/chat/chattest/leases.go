@@ -158,3 +158,60 @@ func testConcurrentClaims(t *testing.T, s chat.Store) {
 		}
 	}
 }
+
+// testRecordOutcomes: the bulk form writes what RecordAttempt and
+// RecordOutcome write one by one, archives a retried delivery's previous
+// attempt, and skips a delivery whose lease another owner holds.
+func testRecordOutcomes(t *testing.T, s chat.Store) {
+	a := newDeliveryScene(t, s, "a")
+	ds := []chat.Delivery{
+		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 10), // 0: delivered at its first attempt
+		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 11), // 1: retried: its earlier attempt is archived
+		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 12), // 2: deferred without an attempt
+		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 13), // 3: held by another owner
+	}
+	insertDeliveries(t, s, ds)
+	claimed := claim(t, s, 20, "one", 60, 3)
+	claim(t, s, 20, "other", 60, 1)
+	first := &chat.Attempt{DeliveryID: ds[1].ID, AttemptedAt: at(21), Latency: 2 * time.Millisecond, StatusCode: 503,
+		ResponseHeaders: chat.JSON(`{"Retry-After":"1"}`), ResponseBody: []byte("busy")}
+	d1 := claimed[1].Delivery
+	d1.Attempts, d1.LastStatusCode, d1.LastError, d1.NextAttemptAt, d1.UpdatedAt = 1, 503, "503 Service Unavailable", at(25), at(21)
+	update(t, s, func(tx chat.Tx) error { return tx.RecordAttempt(&d1, first) })
+	d1.LeaseOwner = "one"
+	claim(t, s, 30, "one", 60, 1) // d1 is due again: "one" claims it
+
+	out := []chat.Delivery{claimed[0].Delivery, d1, claimed[2].Delivery, ds[3]}
+	out[0].Status, out[0].Attempts, out[0].LastStatusCode, out[0].LastError, out[0].NextAttemptAt, out[0].UpdatedAt, out[0].CompletedAt =
+		chat.DeliveryDelivered, 1, 200, "", time.Time{}, at(31), at(31)
+	out[1].Status, out[1].Attempts, out[1].LastStatusCode, out[1].LastError, out[1].NextAttemptAt, out[1].UpdatedAt, out[1].CompletedAt =
+		chat.DeliveryDelivered, 2, 204, "", time.Time{}, at(32), at(32)
+	out[2].NextAttemptAt, out[2].UpdatedAt = at(90), at(33)
+	out[3].Status, out[3].Attempts, out[3].UpdatedAt, out[3].LeaseOwner = chat.DeliveryFailed, 7, at(34), "one" // stale
+	attempts := []*chat.Attempt{
+		{DeliveryID: ds[0].ID, AttemptedAt: at(31), Latency: time.Millisecond, StatusCode: 200, ResponseBody: []byte("ok")},
+		{DeliveryID: ds[1].ID, AttemptedAt: at(32), Latency: time.Millisecond, StatusCode: 204},
+		nil,
+		{DeliveryID: ds[3].ID, AttemptedAt: at(34), StatusCode: 500},
+	}
+	update(t, s, func(tx chat.Tx) error { return tx.RecordOutcomes(out, attempts) })
+
+	for i := range 3 {
+		want := out[i]
+		want.LeaseOwner, want.LeaseUntil = "", time.Time{}
+		check(t, "delivery after RecordOutcomes "+string(rune('0'+i)), &want, findDelivery(t, s, a.Account.ID, ds[i].ID))
+	}
+	held := ds[3]
+	held.LeaseOwner, held.LeaseUntil = "other", at(60)
+	check(t, "another owner's delivery after RecordOutcomes", &held, findDelivery(t, s, a.Account.ID, ds[3].ID))
+	got := listAttempts(t, s, ds[1].ID)
+	if len(got) != 2 || got[0].StatusCode != 503 || string(got[0].ResponseBody) != "busy" || got[1].StatusCode != 204 {
+		t.Errorf("the retried delivery's attempts after RecordOutcomes: %+v; want the 503 archived, then the 204", got)
+	}
+	if got := listAttempts(t, s, ds[0].ID); len(got) != 1 || string(got[0].ResponseBody) != "ok" {
+		t.Errorf("the delivered one's attempts: %+v", got)
+	}
+	if got := listAttempts(t, s, ds[3].ID); len(got) != 0 {
+		t.Errorf("the stale outcome logged attempts: %+v", got)
+	}
+}
