@@ -321,3 +321,37 @@ func TestWidgetStreamHearsOtherInstances(t *testing.T) {
 	}
 	t.Fatalf("the widget's stream on instance B never heard of the reply made on instance A: %v", lines.Err())
 }
+
+// Instances started at the same moment on an empty database: one migrates
+// while the others wait, one makes the administrator and account 1, all
+// serve.
+func TestInstancesStartTogetherOnAnEmptyDatabase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts servers; skipped with -short")
+	}
+	db := storetest.PostgresURL(t)
+	type started struct {
+		s   *server
+		err error
+	}
+	results := make(chan started, 3)
+	for range 3 {
+		go func() {
+			s, err := startProcess(db, clusterEnv...)
+			results <- started{s, err}
+		}()
+	}
+	for range 3 {
+		r := <-results
+		if r.err != nil {
+			t.Errorf("an instance did not start: %v", r.err)
+			continue
+		}
+		t.Cleanup(func() { r.s.cmd.Process.Kill(); r.s.cmd.Wait() })
+		code, body := get(t, r.s.base+"/api/v1/profile", "tok")
+		var profile struct{ Accounts []struct{ ID int64 } }
+		if json.Unmarshal([]byte(body), &profile); code != 200 || len(profile.Accounts) != 1 || profile.Accounts[0].ID != 1 {
+			t.Errorf("an instance's profile: %d %s; want the administrator in account 1 only", code, body)
+		}
+	}
+}

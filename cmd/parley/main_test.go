@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -101,19 +102,34 @@ func freePort(t *testing.T) string {
 // start runs parley serve and waits until it listens.
 func start(t *testing.T, db string, env ...string) *server {
 	t.Helper()
-	addr := freePort(t)
+	s, err := startProcess(db, env...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.cmd.Process.Kill(); s.cmd.Wait() })
+	return s
+}
+
+// startProcess runs parley serve and waits until it listens; the caller
+// stops it.
+func startProcess(db string, env ...string) (*server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
 	cmd := exec.Command(binary, "serve", "-addr", addr, "-db", db)
 	cmd.Env = append(os.Environ(), env...)
 	stdout := newLockedBuffer()
 	cmd.Stdout = stdout
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	lines := make(chan string, 100)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -122,22 +138,27 @@ func start(t *testing.T, db string, env ...string) *server {
 		}
 		close(lines)
 	}()
+	var log []string
 	timeout := time.After(30 * time.Second)
 	for {
 		select {
 		case line, ok := <-lines:
 			if !ok {
-				t.Fatalf("parley serve exited before listening; stdout:\n%s", stdout.String())
+				cmd.Wait()
+				return nil, fmt.Errorf("parley serve exited before listening; stderr:\n%s\nstdout:\n%s", strings.Join(log, "\n"), stdout.String())
 			}
+			log = append(log, line)
 			if strings.Contains(line, "parley listening") {
 				go func() {
 					for range lines {
 					}
 				}()
-				return &server{cmd: cmd, base: "http://" + addr, stdout: stdout}
+				return &server{cmd: cmd, base: "http://" + addr, stdout: stdout}, nil
 			}
 		case <-timeout:
-			t.Fatal("parley serve did not start in 30 s")
+			cmd.Process.Kill()
+			cmd.Wait()
+			return nil, errors.New("parley serve did not start in 30 s")
 		}
 	}
 }

@@ -213,6 +213,16 @@ func (s *Service) Bootstrap(ctx context.Context, adminToken, adminEmail string) 
 	if adminEmail == "" {
 		adminEmail = "admin@parley.local"
 	}
+	admin, created, err := s.bootstrap(ctx, adminToken, adminEmail)
+	if ErrorCode(err) == ECONFLICT {
+		// Another instance starting on the same empty database made the
+		// administrator first: take it as it is.
+		admin, created, err = s.bootstrap(ctx, adminToken, adminEmail)
+	}
+	return admin, created, err
+}
+
+func (s *Service) bootstrap(ctx context.Context, adminToken, adminEmail string) (*User, bool, error) {
 	var (
 		admin   *User
 		created bool

@@ -233,12 +233,7 @@ func (e *Engine) enqueueLocked(obs []chat.Outbound) (outs []outcome, skipped int
 			}
 			continue
 		}
-		key := o.Delivery.Endpoint()
-		st := e.endpoints[key]
-		if st == nil {
-			st = &endpointState{key: key, accountID: o.Delivery.AccountID, url: o.Delivery.URL, health: o.Health}
-			e.endpoints[key] = st
-		}
+		st := e.endpointLocked(&o)
 		switch {
 		case !st.health.DisabledAt.IsZero():
 			outs = append(outs, e.refusal(st, o))
@@ -261,6 +256,17 @@ func (e *Engine) enqueueLocked(obs []chat.Outbound) (outs []outcome, skipped int
 		e.pumpLocked(st)
 	}
 	return outs, skipped
+}
+
+// endpointLocked returns the state of o's endpoint, made on first sight.
+func (e *Engine) endpointLocked(o *chat.Outbound) *endpointState {
+	key := o.Delivery.Endpoint()
+	st := e.endpoints[key]
+	if st == nil {
+		st = &endpointState{key: key, accountID: o.Delivery.AccountID, url: o.Delivery.URL, health: o.Health}
+		e.endpoints[key] = st
+	}
+	return st
 }
 
 // endpointRoom is how many deliveries an endpoint may hold in memory.

@@ -97,12 +97,7 @@ func (e *Engine) releaseUntakenLocked(obs []chat.Outbound) []outcome {
 		if _, ok := e.known[o.Delivery.ID]; ok {
 			continue
 		}
-		key := o.Delivery.Endpoint()
-		st := e.endpoints[key]
-		if st == nil {
-			st = &endpointState{key: key, accountID: o.Delivery.AccountID, url: o.Delivery.URL, health: o.Health}
-			e.endpoints[key] = st
-		}
+		st := e.endpointLocked(&o)
 		d := o.Delivery
 		d.NextAttemptAt, d.UpdatedAt = now.Add(postponeOverflow), now
 		e.known[d.ID] = struct{}{}
