@@ -215,3 +215,41 @@ func TestWidgetStream(t *testing.T) {
 		t.Fatalf("second event %s %s", ev, data)
 	}
 }
+
+// The public client API answers browsers on any site, as Chatwoot's does:
+// a preflight gets 204 with what it asked for, a request the open origin.
+func TestPublicClientAPICORS(t *testing.T) {
+	e := newEnv(t)
+	in := e.inbox(e.apiInbox("Client API"))
+	url := e.URL + "/public/api/v1/inboxes/" + in.API.Identifier + "/contacts"
+	req, _ := http.NewRequest("OPTIONS", url, nil)
+	req.Header.Set("Origin", "https://app.example")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "content-type, x-auth-token")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 204 || res.Header.Get("Access-Control-Allow-Origin") != "*" ||
+		!strings.Contains(res.Header.Get("Access-Control-Allow-Methods"), "POST") ||
+		res.Header.Get("Access-Control-Allow-Headers") != "content-type, x-auth-token" {
+		t.Errorf("preflight: %d %v", res.StatusCode, res.Header)
+	}
+	r := e.visit("POST", "/public/api/v1/inboxes/"+in.API.Identifier+"/contacts", "", map[string]any{"name": "Cy"}, "Origin", "https://app.example")
+	if r.Status != 200 || r.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("POST from another site: %d, Access-Control-Allow-Origin %q", r.Status, r.Header.Get("Access-Control-Allow-Origin"))
+	}
+	// The Application API stays closed to other sites.
+	req, _ = http.NewRequest("OPTIONS", e.URL+"/api/v1/accounts/1/contacts", nil)
+	req.Header.Set("Origin", "https://app.example")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("the Application API allows other sites: %v", res.Header)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,7 +113,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
 			"status", sw.status, "duration", time.Since(start))
 	}()
+	if strings.HasPrefix(r.URL.Path, "/public/api/") && allowPublicCORS(sw, r) {
+		return
+	}
 	s.mux.ServeHTTP(sw, r)
+}
+
+// allowPublicCORS lets browser apps on any site call the public client API,
+// as Chatwoot's CORS settings do (its routes authenticate by inbox
+// identifier and source_id, never by cookie). It answers a preflight itself
+// and reports so.
+func allowPublicCORS(w http.ResponseWriter, r *http.Request) bool {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+		return false
+	}
+	h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		h.Set("Access-Control-Allow-Headers", req)
+	}
+	h.Set("Access-Control-Max-Age", "7200")
+	w.WriteHeader(http.StatusNoContent)
+	return true
 }
 
 type statusWriter struct {
