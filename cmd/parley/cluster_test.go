@@ -170,9 +170,9 @@ func TestInstancesShareDeliveriesAndSurviveAKill(t *testing.T) {
 	t.Logf("%d events acknowledged, %d received in %d attempts", len(acked), len(rec.byMsg), rec.attempts)
 }
 
-// conversations creates n conversations in account 1 and returns their
-// display ids.
-func conversations(t *testing.T, base string, n int) []int64 {
+// inboxContact creates an API inbox in account 1 and a contact in it, and
+// returns their ids.
+func inboxContact(t *testing.T, base string) (inboxID, contactID int64) {
 	t.Helper()
 	code, body := postJSON(t, base+"/inboxes", map[string]any{"name": "Cluster", "channel": map[string]any{"type": "api"}})
 	if code != 200 {
@@ -188,9 +188,17 @@ func conversations(t *testing.T, base string, n int) []int64 {
 		Payload struct{ Contact struct{ ID int64 } }
 	}
 	json.Unmarshal(body, &contact)
+	return inbox.ID, contact.Payload.Contact.ID
+}
+
+// conversations creates n conversations in account 1 and returns their
+// display ids.
+func conversations(t *testing.T, base string, n int) []int64 {
+	t.Helper()
+	inboxID, contactID := inboxContact(t, base)
 	var ids []int64
 	for range n {
-		code, body = postJSON(t, base+"/conversations", map[string]any{"inbox_id": inbox.ID, "contact_id": contact.Payload.Contact.ID})
+		code, body := postJSON(t, base+"/conversations", map[string]any{"inbox_id": inboxID, "contact_id": contactID})
 		if code != 200 {
 			t.Fatalf("conversation: %d %s", code, body)
 		}
@@ -211,14 +219,7 @@ func TestDisplayIDsStayConsecutiveAcrossInstances(t *testing.T) {
 	a := start(t, db, clusterEnv...)
 	b := start(t, db, clusterEnv...)
 	first := conversations(t, a.base+"/api/v1/accounts/1", 1)[0]
-	var inbox struct{ ID int64 }
-	_, body := postJSON(t, a.base+"/api/v1/accounts/1/inboxes", map[string]any{"name": "Race", "channel": map[string]any{"type": "api"}})
-	json.Unmarshal(body, &inbox)
-	_, body = postJSON(t, a.base+"/api/v1/accounts/1/contacts", map[string]any{"name": "Race", "inbox_id": inbox.ID})
-	var contact struct {
-		Payload struct{ Contact struct{ ID int64 } }
-	}
-	json.Unmarshal(body, &contact)
+	inboxID, contactID := inboxContact(t, a.base+"/api/v1/accounts/1")
 
 	const perClient = 50
 	var mu sync.Mutex
@@ -230,7 +231,7 @@ func TestDisplayIDsStayConsecutiveAcrossInstances(t *testing.T) {
 			defer wg.Done()
 			s := []*server{a, b}[c%2]
 			for range perClient {
-				code, body := postJSON(t, s.base+"/api/v1/accounts/1/conversations", map[string]any{"inbox_id": inbox.ID, "contact_id": contact.Payload.Contact.ID})
+				code, body := postJSON(t, s.base+"/api/v1/accounts/1/conversations", map[string]any{"inbox_id": inboxID, "contact_id": contactID})
 				if code != 200 {
 					t.Errorf("conversation: %d %s", code, body)
 					return

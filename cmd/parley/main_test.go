@@ -89,16 +89,6 @@ func (b *lockedBuffer) waitFor(t *testing.T, substr string) string {
 	}
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // start runs parley serve and waits until it listens.
 func start(t *testing.T, db string, env ...string) *server {
 	t.Helper()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -157,11 +156,6 @@ func convert(v any, typ string) any {
 	case string:
 		if typ == "bytea" {
 			return []byte(x)
-		}
-		if strings.HasPrefix(typ, "bigint") || typ == "integer" {
-			var n int64
-			fmt.Sscan(x, &n)
-			return n
 		}
 	}
 	return v

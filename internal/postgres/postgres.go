@@ -144,6 +144,9 @@ func (Dialect) ILike() string { return "ILIKE" }
 // LastInsertID is false: PostgreSQL returns ids with RETURNING.
 func (Dialect) LastInsertID() bool { return false }
 
+// Embedded is false: every statement is a round trip to the server.
+func (Dialect) Embedded() bool { return false }
+
 // LockSuffix locks the rows an update reads: several instances write at once.
 func (Dialect) LockSuffix() string { return " FOR UPDATE" }
 

@@ -158,6 +158,9 @@ func (Dialect) ILike() string { return "LIKE" }
 // LastInsertID: SQLite reports the rowid of an INSERT.
 func (Dialect) LastInsertID() bool { return true }
 
+// Embedded: SQLite runs in the process.
+func (Dialect) Embedded() bool { return true }
+
 // SkipLocked is empty: there is one writer.
 func (Dialect) SkipLocked() string { return "" }
 

@@ -36,7 +36,7 @@ func deliveryArgs(d *chat.Delivery) []any {
 }
 
 func (tx *Tx) InsertDeliveries(ds []chat.Delivery) error {
-	if tx.d.LastInsertID() || len(ds) == 1 {
+	if tx.d.Embedded() || len(ds) == 1 {
 		// An embedded engine runs a statement in microseconds: one each.
 		for i := range ds {
 			id, err := tx.insert(deliveryInsert+deliveryValues, deliveryArgs(&ds[i])...)

@@ -15,7 +15,7 @@ import (
 // at a few thousand outcomes a second: there the batch takes one statement
 // per kind of write.
 func (tx *Tx) RecordOutcomes(ds []chat.Delivery, as []*chat.Attempt) error {
-	if tx.d.LastInsertID() {
+	if tx.d.Embedded() {
 		for i := range ds {
 			var err error
 			if as[i] != nil {

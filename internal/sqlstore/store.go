@@ -27,6 +27,10 @@ type Dialect interface {
 	// LastInsertID reports whether an INSERT's result carries the new row's
 	// id (otherwise the store asks with RETURNING id).
 	LastInsertID() bool
+	// Embedded reports an in-process engine, where a statement costs
+	// microseconds and no round trip: one statement per row is cheapest
+	// there, while a server wants rows batched into one statement.
+	Embedded() bool
 	// SkipLocked is appended to the read of a claim, so that instances
 	// claiming at once take different rows ("" where writes are serialised).
 	SkipLocked() string

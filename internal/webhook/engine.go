@@ -177,7 +177,6 @@ func (e *Engine) Notify(obs []chat.Outbound) {
 	e.init()
 	e.mu.Lock()
 	refused, _ := e.enqueueLocked(obs)
-	refused = append(refused, e.releaseUntakenLocked(obs)...)
 	e.mu.Unlock()
 	e.send(refused)
 }
@@ -214,9 +213,10 @@ func (e *Engine) EndpointEnabled(ep chat.Endpoint) {
 
 // enqueueLocked queues deliveries and returns the outcomes of those it
 // will not send now: refused (their endpoint is disabled) or deferred (their
-// endpoint is failing and has all it can hold). skipped is the index of the
-// first delivery left in the database because its healthy endpoint's queue
-// was full, or -1.
+// endpoint is failing and has all it can hold), and, when leasing, the
+// releases of those it had no room for. skipped is the index of the first
+// delivery left in the database because its healthy endpoint's queue was
+// full, or -1.
 func (e *Engine) enqueueLocked(obs []chat.Outbound) (outs []outcome, skipped int) {
 	skipped = -1
 	if e.stopping {
@@ -255,7 +255,9 @@ func (e *Engine) enqueueLocked(obs []chat.Outbound) (outs []outcome, skipped int
 	for st := range touched {
 		e.pumpLocked(st)
 	}
-	return outs, skipped
+	// A leased delivery left out must not stay leased to this instance
+	// until the lease runs out.
+	return append(outs, e.releaseUntakenLocked(obs)...), skipped
 }
 
 // endpointLocked returns the state of o's endpoint, made on first sight.

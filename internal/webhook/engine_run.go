@@ -264,7 +264,7 @@ func (e *Engine) commit(batch []outcome) {
 	e.seq++
 	for _, o := range batch {
 		delete(e.known, o.delivery.ID)
-		if len(e.recent) < 1<<20 {
+		if !e.leasing() && len(e.recent) < 1<<20 { // claims need no stale-row guard
 			e.recent[o.delivery.ID] = e.seq
 		}
 	}

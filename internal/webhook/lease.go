@@ -114,7 +114,6 @@ func (e *Engine) claim() {
 	for read := 0; read < 4*e.MaxQueued; {
 		e.mu.Lock()
 		room, stopping := e.MaxQueued-e.queued, e.stopping
-		e.recent = map[int64]uint64{} // claims need no stale-row guard
 		e.mu.Unlock()
 		if stopping {
 			return
@@ -140,7 +139,6 @@ func (e *Engine) claim() {
 		more := len(due) == limit
 		e.mu.Lock()
 		outs, _ := e.enqueueLocked(due)
-		outs = append(outs, e.releaseUntakenLocked(due)...)
 		e.more = more
 		e.mu.Unlock()
 		e.send(outs)
