@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/parleyhq/parley/internal/api"
@@ -53,7 +54,7 @@ func startServer(ctx context.Context, opt serverOptions) (*server, error) {
 	}
 	var store *sqlstore.Store
 	if opt.Postgres != "" {
-		store, err = postgres.Open(ctx, opt.Postgres, postgres.Options{})
+		store, err = postgres.Open(ctx, opt.Postgres, postgres.Options{MaxConns: benchConns()})
 	} else {
 		store, err = sqlite.Open(ctx, filepath.Join(dir, "bench.db"), sqlite.Options{Synchronous: opt.Synchronous})
 	}
@@ -116,3 +117,9 @@ func benchSender() *webhook.Sender {
 }
 
 func (s *server) quietLog() *slog.Logger { return s.log }
+
+// benchConns is the pool size under test (PARLEY_DB_MAX_CONNS, as serve).
+func benchConns() int {
+	n, _ := strconv.Atoi(os.Getenv("PARLEY_DB_MAX_CONNS"))
+	return n
+}

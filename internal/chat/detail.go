@@ -28,8 +28,9 @@ type MessageDetail struct {
 	SenderUser    *User
 }
 
-// unreadCap is where Chatwoot stops counting unread messages.
-const unreadCap = 10
+// UnreadCap is where Chatwoot stops counting unread messages (the
+// conversation JSON's unread_count never exceeds it).
+const UnreadCap = 10
 
 // LoadConversation gathers a conversation's detail in tx.
 func LoadConversation(tx Tx, c *Conversation) (*ConversationDetail, error) {
@@ -84,7 +85,7 @@ func loadConversation(tx Tx, c *Conversation, inbox *Inbox, contact *Contact, ad
 			}
 		}
 	}
-	if d.UnreadCount, err = tx.CountIncomingSince(c.ID, c.AgentLastSeenAt, unreadCap); err != nil {
+	if d.UnreadCount, err = tx.CountIncomingSince(c.ID, c.AgentLastSeenAt, UnreadCap); err != nil {
 		return nil, err
 	}
 	return d, nil

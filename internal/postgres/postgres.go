@@ -49,7 +49,7 @@ func Open(ctx context.Context, dbURL string, opt Options) (*sqlstore.Store, erro
 		db.Close()
 		return nil, err
 	}
-	return sqlstore.New(sqlstore.Options{Read: db, Write: db, Dialect: Dialect{}})
+	return sqlstore.New(sqlstore.Options{Read: db, Write: db, Dialect: Dialect{}, Run: Run(db)})
 }
 
 // OpenDB connects without migrating (for tools).

@@ -1,6 +1,8 @@
 package postgres_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/parleyhq/parley/internal/chat"
@@ -28,5 +30,71 @@ func TestRedact(t *testing.T) {
 	got := postgres.Redact("postgres://parley:s3cret@db.example:5433/chat?sslmode=disable")
 	if got != "parley@db.example:5433/chat" {
 		t.Errorf("Redact = %q: the password must not show", got)
+	}
+}
+
+// TestPipelineLeavesCleanConnections checks what the pipelining transaction
+// runner hands back to the pool after transactions that fail in each way it
+// can: an error from the caller, a failing statement, a write failing at
+// COMMIT, and a cancelled context. Every connection must come back idle
+// (not inside a transaction), and the store must keep working.
+func TestPipelineLeavesCleanConnections(t *testing.T) {
+	storetest.PostgresURL(t)
+	s := storetest.OpenOn(t, storetest.Postgres)
+	ctx := t.Context()
+	conv := chattest.NewConversation(t, s, "pipe")
+	acct := &chat.Account{ID: conv.AccountID}
+	errMine := errors.New("mine")
+	cctx, cancel := context.WithCancel(ctx)
+	failures := map[string]func() error{
+		"caller error": func() error {
+			return s.Update(ctx, func(tx chat.Tx) error {
+				if _, err := tx.FindAccount(acct.ID); err != nil {
+					return err
+				}
+				return errMine
+			})
+		},
+		"failing statement": func() error {
+			return s.Update(ctx, func(tx chat.Tx) error {
+				return tx.CreateWebhook(&chat.Webhook{AccountID: 1 << 40, URL: "https://example.com/", Secret: "s"})
+			})
+		},
+		"failing at commit": func() error {
+			return s.Update(ctx, func(tx chat.Tx) error {
+				c := *conv
+				c.AssigneeID = 1 << 40 // no such user
+				return tx.UpdateConversation(&c)
+			})
+		},
+		"cancelled": func() error {
+			return s.Update(cctx, func(tx chat.Tx) error {
+				if _, err := tx.FindAccount(acct.ID); err != nil {
+					return err
+				}
+				cancel()
+				_, err := tx.FindAccount(acct.ID)
+				return err
+			})
+		},
+	}
+	for name, fail := range failures {
+		if err := fail(); err == nil {
+			t.Errorf("%s: Update succeeded", name)
+		}
+		if n := s.DB().Stats().InUse; n != 0 {
+			t.Errorf("%s: %d connections still in use", name, n)
+		}
+		var open int
+		if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND state LIKE 'idle in transaction%'`).Scan(&open); err != nil {
+			t.Fatal(err)
+		}
+		if open != 0 {
+			t.Errorf("%s: %d connections left inside a transaction", name, open)
+		}
+		if err := s.View(ctx, func(tx chat.Tx) error { _, err := tx.FindAccount(acct.ID); return err }); err != nil {
+			t.Errorf("%s: the store fails afterwards: %v", name, err)
+		}
 	}
 }

@@ -18,7 +18,7 @@ import (
 type batchWriter struct {
 	conn     *sql.Conn
 	maxBatch int
-	newTx    func(context.Context, querier, bool) *Tx
+	newTx    func(context.Context, Querier, bool) *Tx
 	cache    *writeCache
 	sqlTx    *sql.Tx // the batch's transaction, while one runs
 	stats    WriterStats
@@ -37,7 +37,7 @@ type writeReq struct {
 	done chan struct{}
 }
 
-func newBatchWriter(db *sql.DB, maxBatch int, newTx func(context.Context, querier, bool) *Tx) (*batchWriter, error) {
+func newBatchWriter(db *sql.DB, maxBatch int, newTx func(context.Context, Querier, bool) *Tx) (*batchWriter, error) {
 	conn, err := db.Conn(context.Background())
 	if err != nil {
 		return nil, fmt.Errorf("open write connection: %w", err)
@@ -254,7 +254,7 @@ func (w *batchWriter) attempt(batch []*writeReq, savepoints bool, committing *ti
 		// a cancel during a statement with an interrupt, which rolls back
 		// the whole transaction: every other request of the batch would
 		// fail with it. A request that has started finishes.
-		tx := w.newTx(context.WithoutCancel(r.ctx), w.sqlTx, true)
+		tx := w.newTx(context.WithoutCancel(r.ctx), sqlQuerier{w.sqlTx}, true)
 		tx.wc = w.cache
 		if err := runGuarded(tx, r.fn); err != nil {
 			r.err = err

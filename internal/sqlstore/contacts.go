@@ -125,7 +125,7 @@ func (tx *Tx) ListContacts(f chat.ContactFilter) ([]chat.Contact, int, error) {
 	}
 	rows, err := tx.query(`SELECT `+contactCols+` FROM contacts WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
 		append(args, limit, f.Offset)...)
-	list, err := collect(rows, err, func(r *sql.Rows, c *chat.Contact) error { return scanContact(r, c) })
+	list, err := collect(rows, err, func(r Rows, c *chat.Contact) error { return scanContact(r, c) })
 	return list, total, err
 }
 
@@ -213,7 +213,7 @@ func (tx *Tx) FindContactInboxBySource(inboxID int64, sourceID string) (*chat.Co
 
 func (tx *Tx) ListContactInboxes(contactID int64) ([]chat.ContactInbox, error) {
 	rows, err := tx.query(`SELECT `+contactInboxCols+` FROM contact_inboxes WHERE contact_id = ? ORDER BY id`, contactID)
-	return collect(rows, err, func(r *sql.Rows, ci *chat.ContactInbox) error { return scanContactInbox(r, ci) })
+	return collect(rows, err, func(r Rows, ci *chat.ContactInbox) error { return scanContactInbox(r, ci) })
 }
 
 func (tx *Tx) UpdateContactInbox(ci *chat.ContactInbox) error {

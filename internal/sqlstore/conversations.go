@@ -67,7 +67,11 @@ func (tx *Tx) FindConversation(accountID, displayID int64) (*chat.Conversation, 
 			}
 		}
 	}
-	c, err := tx.findConversation(`account_id = ? AND display_id = ?`, accountID, displayID)
+	find := tx.findConversation
+	if tx.prefetch {
+		find = tx.findConversationPrefetched
+	}
+	c, err := find(`account_id = ? AND display_id = ?`, accountID, displayID)
 	if err == nil && tx.wc != nil {
 		tx.wc.putConversation(c)
 	}
@@ -80,7 +84,11 @@ func (tx *Tx) FindConversationByID(id int64) (*chat.Conversation, error) {
 			return cloneConversation(c), nil
 		}
 	}
-	c, err := tx.findConversation(`id = ?`, id)
+	find := tx.findConversation
+	if tx.prefetch {
+		find = tx.findConversationPrefetched
+	}
+	c, err := find(`id = ?`, id)
 	if err == nil && tx.wc != nil {
 		tx.wc.putConversation(c)
 	}
@@ -136,7 +144,7 @@ func (tx *Tx) ListConversations(f chat.ConversationFilter) ([]chat.Conversation,
 	}
 	rows, err := tx.query(`SELECT `+conversationCols+` FROM conversations WHERE `+where+
 		` ORDER BY last_activity_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
-	return collect(rows, err, func(r *sql.Rows, c *chat.Conversation) error { return scanConversation(r, c) })
+	return collect(rows, err, func(r Rows, c *chat.Conversation) error { return scanConversation(r, c) })
 }
 
 func (tx *Tx) CountConversations(f chat.ConversationFilter) (chat.ConversationCounts, error) {
@@ -151,7 +159,10 @@ func (tx *Tx) CountConversations(f chat.ConversationFilter) (chat.ConversationCo
 }
 
 func (tx *Tx) UpdateConversation(c *chat.Conversation) error {
-	_, err := tx.exec(`UPDATE conversations SET status = ?, assignee_id = ?, updated_at = ?, contact_last_seen_at = ?, agent_last_seen_at = ?,
+	// The row is locked (read FOR UPDATE) and no unique index covers what
+	// changes, so nothing the caller could act on comes back: the update
+	// can travel with the next statement.
+	err := tx.later(`UPDATE conversations SET status = ?, assignee_id = ?, updated_at = ?, contact_last_seen_at = ?, agent_last_seen_at = ?,
 		additional_attributes = ?, identifier = ?, last_activity_at = ?, team_id = ?, campaign_id = ?, snoozed_until = ?, custom_attributes = ?,
 		assignee_last_seen_at = ?, first_reply_created_at = ?, priority = ?, sla_policy_id = ?, waiting_since = ?, cached_label_list = ?,
 		assignee_agent_bot_id = ? WHERE id = ?`,

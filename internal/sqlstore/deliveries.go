@@ -56,7 +56,7 @@ func (tx *Tx) InsertDeliveries(ds []chat.Delivery) error {
 			args = append(args, deliveryArgs(&ds[i])...)
 		}
 		rows, err := tx.query(deliveryInsert+deliveryValues+strings.Repeat(", "+deliveryValues, n-1)+` RETURNING id`, args...)
-		ids, err := collect(rows, err, func(r *sql.Rows, id *int64) error { return r.Scan(id) })
+		ids, err := collect(rows, err, func(r Rows, id *int64) error { return r.Scan(id) })
 		if err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ func (tx *Tx) PendingDeliveries(t time.Time, limit int) ([]chat.Delivery, error)
 	// The literal status matches the partial due index.
 	rows, err := tx.query(`SELECT `+deliveryCols+` FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
 		tsNotNull(t), limit)
-	return collect(rows, err, func(r *sql.Rows, d *chat.Delivery) error { return scanDelivery(r, d) })
+	return collect(rows, err, func(r Rows, d *chat.Delivery) error { return scanDelivery(r, d) })
 }
 
 // outboundSelect reads a delivery with its payload and the secrets and
@@ -83,7 +83,7 @@ func (tx *Tx) PendingDeliveries(t time.Time, limit int) ([]chat.Delivery, error)
 const outboundSelect = `SELECT d.id, d.uuid, d.event_id, d.event_name, d.account_id, d.webhook_id, d.inbox_id, d.url, d.status, d.attempts,
 	d.next_attempt_at, d.lease_owner, d.lease_until, d.last_status_code, d.last_error, d.created_at, d.updated_at, d.completed_at,
 	e.payload, COALESCE(w.secret, a.secret, ''), w.previous_secret, w.previous_secret_expires_at,
-	CASE WHEN w.id IS NULL AND a.id IS NULL THEN 1 ELSE 0 END,
+	(w.id IS NULL AND a.id IS NULL),
 	COALESCE(w.failing_since, a.failing_since), COALESCE(w.disabled_at, a.disabled_at)
 	FROM deliveries d JOIN events e ON e.id = d.event_id
 	LEFT JOIN webhooks w ON w.id = d.webhook_id
@@ -118,7 +118,7 @@ func (tx *Tx) DueOutbound(now time.Time, after chat.DeliveryCursor, limit int) (
 		AND (d.next_attempt_at > ? OR (d.next_attempt_at = ? AND d.id > ?))
 		ORDER BY d.next_attempt_at, d.id LIMIT ?`,
 		tsNotNull(now), at, at, after.ID, limit)
-	return collect(rows, err, func(r *sql.Rows, o *chat.Outbound) error { return scanOutbound(r, o) })
+	return collect(rows, err, func(r Rows, o *chat.Outbound) error { return scanOutbound(r, o) })
 }
 
 // RecordOutcome and RecordAttempt write only while the delivery's lease is
@@ -142,7 +142,7 @@ func (tx *Tx) ClaimOutbound(now time.Time, owner string, until time.Time, limit 
 		SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
 		ORDER BY next_attempt_at, id LIMIT ?`+tx.d.SkipLocked()+`) RETURNING id`,
 		owner, tsNotNull(until), tsNotNull(now), tsNotNull(now), limit)
-	ids, err := collect(rows, err, func(r *sql.Rows, id *int64) error { return r.Scan(id) })
+	ids, err := collect(rows, err, func(r Rows, id *int64) error { return r.Scan(id) })
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func (tx *Tx) ClaimOutbound(now time.Time, owner string, until time.Time, limit 
 		args[i] = id
 	}
 	rows, err = tx.query(outboundSelect+` WHERE d.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY d.next_attempt_at, d.id`, args...)
-	return collect(rows, err, func(r *sql.Rows, o *chat.Outbound) error { return scanOutbound(r, o) })
+	return collect(rows, err, func(r Rows, o *chat.Outbound) error { return scanOutbound(r, o) })
 }
 
 // ExtendLeases moves to until the end of every lease owner holds on a
@@ -193,7 +193,7 @@ func (tx *Tx) ListAttempts(deliveryID int64) ([]chat.Attempt, error) {
 		SELECT 0, last_attempted_at, last_latency_us, last_status_code, last_error, last_response_headers, last_response_body, 1
 		FROM deliveries WHERE id = ? AND last_attempted_at IS NOT NULL
 		ORDER BY 8, 1`, deliveryID, deliveryID)
-	return collect(rows, err, func(r *sql.Rows, a *chat.Attempt) error {
+	return collect(rows, err, func(r Rows, a *chat.Attempt) error {
 		var latency, code, latest int64
 		var headers string
 		err := r.Scan(&a.ID, nt{&a.AttemptedAt}, &latency, ni{&code}, ns{&a.Error}, ns{&headers}, &a.ResponseBody, &latest)
@@ -223,7 +223,7 @@ func (tx *Tx) SetHealth(accountID int64, ep chat.Endpoint, h chat.Health) error 
 
 func (tx *Tx) ListDeliveries(accountID, afterID int64, limit int) ([]chat.Delivery, error) {
 	rows, err := tx.query(`SELECT `+deliveryCols+` FROM deliveries WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?`, accountID, afterID, limit)
-	return collect(rows, err, func(r *sql.Rows, d *chat.Delivery) error { return scanDelivery(r, d) })
+	return collect(rows, err, func(r Rows, d *chat.Delivery) error { return scanDelivery(r, d) })
 }
 
 func (tx *Tx) FindDelivery(accountID, id int64) (*chat.Delivery, error) {
@@ -273,7 +273,7 @@ func (tx *Tx) ListEndpointDeliveries(f chat.DeliveryFilter) ([]chat.Delivery, er
 		limit = 50
 	}
 	rows, err := tx.query(`SELECT `+deliveryCols+` FROM deliveries WHERE `+where+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
-	return collect(rows, err, func(r *sql.Rows, d *chat.Delivery) error { return scanDelivery(r, d) })
+	return collect(rows, err, func(r Rows, d *chat.Delivery) error { return scanDelivery(r, d) })
 }
 
 // endpointURL is a subquery of an endpoint's current URL: the webhook's

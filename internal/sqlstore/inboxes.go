@@ -126,7 +126,7 @@ func (tx *Tx) findInbox(accountID, id int64) (*chat.Inbox, error) {
 
 func (tx *Tx) ListInboxes(accountID int64) ([]chat.Inbox, error) {
 	rows, err := tx.query(`SELECT `+inboxCols+inboxFrom+` WHERE i.account_id = ? ORDER BY lower(i.name), i.id`, accountID)
-	return collect(rows, err, func(r *sql.Rows, in *chat.Inbox) error { return scanInbox(r, in) })
+	return collect(rows, err, func(r Rows, in *chat.Inbox) error { return scanInbox(r, in) })
 }
 
 func (tx *Tx) UpdateInbox(in *chat.Inbox) error {

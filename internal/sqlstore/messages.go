@@ -67,10 +67,10 @@ func (tx *Tx) ListMessages(f chat.MessageFilter) ([]chat.Message, error) {
 	// Forward from "after" when only it is given; otherwise the newest page.
 	if f.After != 0 && f.Before == 0 {
 		rows, err := tx.query(`SELECT `+messageCols+` FROM messages WHERE `+where+` ORDER BY id ASC LIMIT ?`, append(args, limit)...)
-		return collect(rows, err, func(r *sql.Rows, m *chat.Message) error { return scanMessage(r, m) })
+		return collect(rows, err, func(r Rows, m *chat.Message) error { return scanMessage(r, m) })
 	}
 	rows, err := tx.query(`SELECT `+messageCols+` FROM messages WHERE `+where+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
-	list, err := collect(rows, err, func(r *sql.Rows, m *chat.Message) error { return scanMessage(r, m) })
+	list, err := collect(rows, err, func(r Rows, m *chat.Message) error { return scanMessage(r, m) })
 	for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
 		list[i], list[j] = list[j], list[i]
 	}

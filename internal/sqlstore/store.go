@@ -54,6 +54,12 @@ type Options struct {
 	Dialect  Dialect
 	// OnClose runs when the store closes, before its databases do.
 	OnClose []func()
+	// Run, when set, runs transactions instead of database/sql's BeginTx,
+	// on a connection the engine drives itself (PostgreSQL pipelines
+	// statements there). Write transactions then also get a cache of the
+	// rows they read, which the store pre-fills in one round trip when a
+	// conversation is looked up (see prefetch.go).
+	Run RunFunc
 	// IgnoreCancel runs statements without the caller's cancellation. For
 	// an embedded database a statement is microseconds of CPU, and watching
 	// a context costs the driver a goroutine per statement.
@@ -120,6 +126,9 @@ func (s *Store) View(ctx context.Context, fn func(chat.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if s.opt.Run != nil {
+		return s.opt.Run(ctx, false, func(q Querier) error { return fn(s.newTx(ctx, q, false)) })
+	}
 	bctx := ctx
 	if s.opt.IgnoreCancel {
 		bctx = context.WithoutCancel(ctx)
@@ -129,7 +138,7 @@ func (s *Store) View(ctx context.Context, fn func(chat.Tx) error) error {
 		return chat.Internal(fmt.Errorf("begin read: %w", err))
 	}
 	defer sqlTx.Rollback()
-	tx := s.newTx(ctx, sqlTx, false)
+	tx := s.newTx(ctx, sqlQuerier{sqlTx}, false)
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -154,12 +163,30 @@ func (s *Store) Update(ctx context.Context, fn func(chat.Tx) error) error {
 const maxTries = 5
 
 func (s *Store) update(ctx context.Context, fn func(chat.Tx) error) error {
+	if s.opt.Run != nil {
+		var tx *Tx
+		err := s.opt.Run(ctx, true, func(q Querier) error {
+			tx = s.newTx(ctx, q, true)
+			// The cache lives as long as the transaction, so it needs no
+			// coherence with other writers: rows it holds were read (most
+			// of them locked) or written by this transaction.
+			tx.wc, tx.prefetch = newWriteCache(), true
+			return runGuarded(tx, fn)
+		})
+		if err != nil {
+			return err
+		}
+		for _, f := range tx.afterCommit {
+			f()
+		}
+		return nil
+	}
 	sqlTx, err := s.opt.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return chat.Internal(fmt.Errorf("begin write: %w", err))
 	}
 	defer sqlTx.Rollback()
-	tx := s.newTx(ctx, sqlTx, true)
+	tx := s.newTx(ctx, sqlQuerier{sqlTx}, true)
 	if err := runGuarded(tx, fn); err != nil {
 		return err
 	}
@@ -183,16 +210,9 @@ func runGuarded(tx *Tx, fn func(chat.Tx) error) (err error) {
 	return fn(tx)
 }
 
-func (s *Store) newTx(ctx context.Context, q querier, write bool) *Tx {
+func (s *Store) newTx(ctx context.Context, q Querier, write bool) *Tx {
 	if s.opt.IgnoreCancel {
 		ctx = context.WithoutCancel(ctx)
 	}
 	return &Tx{ctx: ctx, q: q, d: s.opt.Dialect, write: write}
-}
-
-// querier is what a Tx runs statements on.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }

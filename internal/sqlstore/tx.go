@@ -14,12 +14,16 @@ import (
 // Tx is a chat.Tx on a SQL transaction.
 type Tx struct {
 	ctx         context.Context
-	q           querier
+	q           Querier
 	d           Dialect
 	write       bool
 	afterCommit []func()
-	// wc is the group-commit writer's cache; nil elsewhere.
+	// wc is the group-commit writer's cache, or this transaction's own
+	// (Options.Run); nil elsewhere.
 	wc *writeCache
+	// prefetch asks conversation lookups to read the rows that go with
+	// the conversation in the same round trip, into wc.
+	prefetch bool
 }
 
 var _ chat.Tx = (*Tx)(nil)
@@ -35,7 +39,16 @@ func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
 	return res, nil
 }
 
-func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
+// later runs a write whose result is not needed, letting a pipelining
+// querier send it with the next statement.
+func (tx *Tx) later(query string, args ...any) error {
+	if err := tx.q.Defer(tx.ctx, tx.d.Rebind(query), args...); err != nil {
+		return tx.wrap(err, query)
+	}
+	return nil
+}
+
+func (tx *Tx) query(query string, args ...any) (Rows, error) {
 	rows, err := tx.q.QueryContext(tx.ctx, tx.d.Rebind(query), args...)
 	if err != nil {
 		return nil, tx.wrap(err, query)
@@ -238,7 +251,7 @@ func (n js) Scan(src any) error {
 }
 
 // collect scans every row with scan.
-func collect[T any](rows *sql.Rows, err error, scan func(*sql.Rows, *T) error) ([]T, error) {
+func collect[T any](rows Rows, err error, scan func(Rows, *T) error) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -171,12 +171,12 @@ func (tx *Tx) ListAgents(accountID int64) ([]chat.Agent, error) {
 	rows, err := tx.query(`SELECT `+userColsOf("u")+`, m.id, m.account_id, m.user_id, m.role, m.availability, m.auto_offline,
 		m.inviter_id, m.created_at, m.updated_at
 		FROM account_users m JOIN users u ON u.id = m.user_id WHERE m.account_id = ? ORDER BY lower(u.name), u.id`, accountID)
-	return collect(rows, err, func(r *sql.Rows, a *chat.Agent) error {
+	return collect(rows, err, func(r Rows, a *chat.Agent) error {
 		return r.Scan(append(userDest(&a.User), accountUserDest(&a.Membership)...)...)
 	})
 }
 
 func (tx *Tx) ListMemberships(userID int64) ([]chat.AccountUser, error) {
 	rows, err := tx.query(`SELECT `+accountUserCols+` FROM account_users WHERE user_id = ? ORDER BY account_id`, userID)
-	return collect(rows, err, func(r *sql.Rows, m *chat.AccountUser) error { return scanAccountUser(r, m) })
+	return collect(rows, err, func(r Rows, m *chat.AccountUser) error { return scanAccountUser(r, m) })
 }

@@ -57,7 +57,7 @@ func (tx *Tx) ListWebhooks(accountID int64) ([]chat.Webhook, error) {
 		}
 	}
 	rows, err := tx.query(`SELECT `+webhookCols+` FROM webhooks WHERE account_id = ? ORDER BY id`, accountID)
-	ws, err := collect(rows, err, func(r *sql.Rows, w *chat.Webhook) error { return scanWebhook(r, w) })
+	ws, err := collect(rows, err, func(r Rows, w *chat.Webhook) error { return scanWebhook(r, w) })
 	if err == nil && tx.wc != nil {
 		tx.wc.webhooks[accountID] = cloneWebhooks(ws)
 	}

@@ -115,6 +115,7 @@ var tests = []struct {
 	{"ViewDoesNotWrite", testViewDoesNotWrite},
 	// rollback.go
 	{"RolledBackReads", testRolledBackReads},
+	{"LateWriteFailure", testLateWriteFailure},
 	// concurrency.go
 	{"ConcurrentUpdates", testConcurrentUpdates},
 	{"ConcurrentConflicts", testConcurrentConflicts},

@@ -296,3 +296,10 @@ func createUser(t *testing.T, s chat.Store, name string) *chat.User {
 	update(t, s, func(tx chat.Tx) error { return tx.CreateUser(u) })
 	return u
 }
+
+// NewConversation writes an account with an agent, an inbox, a contact and
+// one conversation, for engine-specific tests outside this suite.
+func NewConversation(t *testing.T, s chat.Store, name string) *chat.Conversation {
+	t.Helper()
+	return newScene(t, s, name).conversation(t, s, nil)
+}

@@ -94,3 +94,38 @@ func testRolledBackReads(t *testing.T, s chat.Store) {
 	check(t, "inbox name after editing a returned copy", sc.Inbox.Name, in.Name)
 	check(t, "webhook_url after editing a returned copy", sc.Inbox.API.WebhookURL, in.API.WebhookURL)
 }
+
+// testLateWriteFailure checks that a write which fails only when the
+// database sees it (a pipelining store sends some writes with the next
+// statement or the commit) fails the whole Update: nothing it wrote stays,
+// and the store goes on working.
+func testLateWriteFailure(t *testing.T, s chat.Store) {
+	sc := newScene(t, s, "late write")
+	c := sc.conversation(t, s, nil)
+	err := tryUpdate(t, s, func(tx chat.Tx) error {
+		got, err := tx.FindConversation(c.AccountID, c.DisplayID)
+		if err != nil {
+			return err
+		}
+		if err := tx.CreateMessage(newMessage(got, chat.MessageIncoming, "lost")); err != nil {
+			return err
+		}
+		got.AssigneeID = 1 << 40 // no such user: the foreign key fails
+		return tx.UpdateConversation(got)
+	})
+	if err == nil {
+		t.Fatal("Update with a broken foreign key succeeded")
+	}
+	msgs := get(t, s, func(tx chat.Tx) ([]chat.Message, error) {
+		return tx.ListMessages(chat.MessageFilter{ConversationID: c.ID, Limit: 10})
+	})
+	check(t, "messages after the failed Update", 0, len(msgs))
+	check(t, "conversation after the failed Update", c, get(t, s, func(tx chat.Tx) (*chat.Conversation, error) {
+		return tx.FindConversation(c.AccountID, c.DisplayID)
+	}))
+	update(t, s, func(tx chat.Tx) error { return tx.CreateMessage(newMessage(c, chat.MessageIncoming, "kept")) })
+	msgs = get(t, s, func(tx chat.Tx) ([]chat.Message, error) {
+		return tx.ListMessages(chat.MessageFilter{ConversationID: c.ID, Limit: 10})
+	})
+	check(t, "messages after the next Update", 1, len(msgs))
+}
