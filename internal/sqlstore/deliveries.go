@@ -298,9 +298,13 @@ func (tx *Tx) Requeue(accountID int64, ep chat.Endpoint, id int64, failedSince, 
 	// Sent again to where the endpoint points now: a recovery after the URL
 	// was fixed must not go to the broken one.
 	urlQuery, urlArgs := endpointURL(accountID, ep)
-	set := []any{chat.DeliveryPending, tsNotNull(t), tsNotNull(t)}
+	// A live lease stays: its holder may be attempting the delivery right
+	// now, and freeing it would let another instance attempt it at the
+	// same time. The holder sends it again soon or records its outcome.
+	set := []any{chat.DeliveryPending, tsNotNull(t), tsNotNull(t), tsNotNull(t), tsNotNull(t)}
 	set = append(set, urlArgs...)
-	res, err := tx.exec(`UPDATE deliveries SET status = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
+	res, err := tx.exec(`UPDATE deliveries SET status = ?, next_attempt_at = ?,
+		lease_owner = CASE WHEN lease_until > ? THEN lease_owner END, lease_until = CASE WHEN lease_until > ? THEN lease_until END,
 		completed_at = NULL, updated_at = ?, url = COALESCE(`+urlQuery+`, url) WHERE `+where,
 		append(set, args...)...)
 	if err != nil {

@@ -181,6 +181,10 @@ func testRequeue(t *testing.T, s chat.Store) {
 		a.logDelivery(msg, w, chat.DeliveryPending, 16, 0),                                   // 6
 	}
 	ds[0].Attempts, ds[0].LeaseOwner, ds[0].LeaseUntil = 10, "instance-1", at(200)
+	// Leased to an instance that may be attempting it right now: the lease
+	// must stand, or another instance could claim it and attempt it at the
+	// same time (and the holder's outcome would be thrown away).
+	ds[6].LeaseOwner, ds[6].LeaseUntil = "instance-2", at(400)
 	insertDeliveries(t, s, ds)
 	bd := []chat.Delivery{b.logDelivery(b.Events[0], b.webhookEP(), chat.DeliveryFailed, 17, 140)}
 	insertDeliveries(t, s, bd)
@@ -228,7 +232,9 @@ func testRequeue(t *testing.T, s chat.Store) {
 	if n := requeue(a.Account.ID, w, ds[6].ID, time.Time{}, 330); n != 1 {
 		t.Errorf("Requeue(pending one) = %d, want 1", n)
 	}
-	want("a pending one, due now", requeued(ds[6], at(330), moved.URL))
+	due := requeued(ds[6], at(330), moved.URL)
+	due.LeaseOwner, due.LeaseUntil = ds[6].LeaseOwner, ds[6].LeaseUntil
+	want("a pending one, due now, its live lease kept", due)
 	if n := requeue(a.Account.ID, w, ds[3].ID, time.Time{}, 340); n != 0 {
 		t.Errorf("Requeue(notice) = %d, want 0", n)
 	}
