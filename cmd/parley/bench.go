@@ -30,8 +30,10 @@ Benchmarks (deliveries when none is named):
                committed transaction with its event)
   deliveries   the same load with webhooks subscribed: events accepted/s,
                deliveries completed/s end to end, first-attempt latency from
-               the API's answer to the receiver, peak memory, and the raw
-               limit (signed POSTs/s from a Go client to the same receiver)
+               the API's answer to the receiver, peak memory, CPU per event
+               (this process, and the rest of the machine: with -postgres
+               on the same box, the database), and the raw limit (signed
+               POSTs/s from a Go client to the same receiver)
   backlog      a backlog of due deliveries in the database, drained by the
                engine: deliveries/s over time and peak memory
 
@@ -159,11 +161,20 @@ func benchDeliveries(ctx context.Context, args []string) error {
 				{"first-attempt latency p99 (ms)", fmt.Sprintf("%.2f", res.P99ms)},
 				{"latency samples", fmt.Sprint(res.LatencySamples)},
 				{"peak RSS (MiB)", fmt.Sprintf("%.0f", res.PeakRSSMiB)},
+				{"CPU per event, this process (µs)", fmt.Sprintf("%.0f", res.CPUSelfPerEventUs)},
+				{"CPU per event, rest of machine (µs)", cpuText(res.CPUOtherPerEventUs)},
 				{"API errors", fmt.Sprint(res.Errors)},
 			})
 		}
 	}
 	return err
+}
+
+func cpuText(us float64) string {
+	if us < 0 {
+		return "unknown"
+	}
+	return fmt.Sprintf("%.0f", us)
 }
 
 func rateText(r float64) string {

@@ -63,6 +63,11 @@ type DeliveriesResult struct {
 	RawShare            float64 `json:"deliveries_as_share_of_raw"`
 	PeakRSSMiB          float64 `json:"peak_rss_mib"`
 	Errors              int64   `json:"api_errors"`
+	// CPU per accepted event during the measured window: this process
+	// (server, clients, receivers) and the rest of the machine (with
+	// -postgres on the same box, mostly PostgreSQL); -1 when unknown.
+	CPUSelfPerEventUs  float64 `json:"cpu_self_per_event_us"`
+	CPUOtherPerEventUs float64 `json:"cpu_other_per_event_us"`
 }
 
 // RunDeliveries drives message creates through the API of a fresh server
@@ -201,7 +206,7 @@ func RunDeliveries(ctx context.Context, cfg DeliveriesConfig) (*DeliveriesResult
 	startDeliveries := countLive()
 	measuring.Store(true)
 	lat.on.Store(true)
-	start := time.Now()
+	start, cpuStart := time.Now(), readCPU()
 	ticker := time.NewTicker(time.Second)
 	lastE, lastD := int64(0), startDeliveries
 	deadline := time.After(cfg.Duration)
@@ -222,7 +227,7 @@ loop:
 		}
 	}
 	ticker.Stop()
-	elapsed := time.Since(start)
+	elapsed, cpuEnd := time.Since(start), readCPU()
 	measuring.Store(false)
 	lat.on.Store(false)
 	res.Seconds = elapsed.Seconds()
@@ -231,6 +236,7 @@ loop:
 	res.EventsPerSecond = float64(res.Events) / res.Seconds
 	res.DeliveriesPerSecond = float64(res.Deliveries) / res.Seconds
 	res.Errors = errs.Load()
+	res.CPUSelfPerEventUs, res.CPUOtherPerEventUs = cpuPerEvent(cpuStart, cpuEnd, res.Events)
 	cancel()
 	wg.Wait()
 	lat.mu.Lock()
