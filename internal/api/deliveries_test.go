@@ -489,6 +489,8 @@ func TestDeliveryLogListFilterPage(t *testing.T) {
 // failures, and re-enables it with a recovery in one call.
 func TestDeliveryLogRecoverAndEnable(t *testing.T) {
 	e := newEnv(t, withSchedule(webhook.RetrySchedule{})) // the first failure is final
+	// Two per transaction: the enable below recovers three, in two pages.
+	e.Svc.RecoverPage = 2
 	rcv := newHookReceiver(t)
 	rcv.answer(fail500)
 	hook, _ := e.webhook(rcv.URL+"/hook", []string{"contact_created"})

@@ -233,7 +233,7 @@ func (s *Service) Redeliver(ctx context.Context, a *Actor, ep Endpoint, id int64
 		if err := info.sendable(); err != nil {
 			return err
 		}
-		if _, err := o.tx.Requeue(a.AccountID, ep, d.ID, time.Time{}, o.now); err != nil {
+		if _, err := o.tx.Requeue(a.AccountID, ep, d.ID, o.now); err != nil {
 			return err
 		}
 		if out, err = o.tx.FindDelivery(a.AccountID, d.ID); err != nil {
@@ -253,8 +253,9 @@ func (s *Service) Recover(ctx context.Context, a *Actor, ep Endpoint, since time
 	if err := a.RequireAdmin(); err != nil {
 		return 0, err
 	}
-	n := 0
+	var p recoverPage
 	err := s.update(ctx, func(o *op) error {
+		p = recoverPage{} // a store may run this more than once
 		info, err := endpointOf(o.tx, a.AccountID, ep)
 		if err != nil {
 			return err
@@ -265,27 +266,89 @@ func (s *Service) Recover(ctx context.Context, a *Actor, ep Endpoint, since time
 		if err := info.sendable(); err != nil {
 			return err
 		}
-		if n, err = o.tx.Requeue(a.AccountID, ep, 0, since, o.now); err != nil {
+		if err := s.requeuePage(o, a, ep, since, &p); err != nil {
 			return err
 		}
-		s.afterRequeue(o.tx, ep, false, n)
+		s.afterRequeue(o.tx, ep, false, p.n)
 		return nil
 	})
-	return n, err
+	if err != nil {
+		return 0, err
+	}
+	return s.requeueRest(ctx, a, ep, since, p)
+}
+
+// RecoverPageDefault is how many deliveries Recover and Enable requeue per
+// transaction unless Service.RecoverPage says otherwise.
+const RecoverPageDefault = 5000
+
+// recoverPage is the progress of a recovery: deliveries requeued so far,
+// the last id taken, and whether the last page came back full.
+type recoverPage struct {
+	n    int
+	last int64
+	full bool
+}
+
+// requeuePage requeues the next page of a recovery in o.
+func (s *Service) requeuePage(o *op, a *Actor, ep Endpoint, since time.Time, p *recoverPage) error {
+	limit := s.RecoverPage
+	if limit <= 0 {
+		limit = RecoverPageDefault
+	}
+	n, last, err := o.tx.RequeueFailed(a.AccountID, ep, since, p.last, limit, o.now)
+	if err != nil {
+		return err
+	}
+	p.n, p.full = p.n+n, n == limit
+	if n > 0 {
+		p.last = last
+	}
+	return nil
+}
+
+// requeueRest requeues the pages of a recovery after its first, each in a
+// transaction of its own, so that recovering millions of deliveries never
+// holds the database (and every other write) for long. Once the first page
+// has committed the recovery runs to its end even if the caller leaves:
+// it always ends, as each page takes ids after the last.
+func (s *Service) requeueRest(ctx context.Context, a *Actor, ep Endpoint, since time.Time, p recoverPage) (int, error) {
+	ctx = context.WithoutCancel(ctx)
+	for p.full {
+		before := p
+		err := s.update(ctx, func(o *op) error {
+			p = before // a store may run this more than once
+			if _, err := endpointOf(o.tx, a.AccountID, ep); err != nil {
+				return err
+			}
+			if err := s.requeuePage(o, a, ep, since, &p); err != nil {
+				return err
+			}
+			s.afterRequeue(o.tx, ep, false, p.n-before.n)
+			return nil
+		})
+		if err != nil {
+			return p.n, err
+		}
+	}
+	return p.n, nil
 }
 
 // Enable re-enables an endpoint, clearing its failure record, and, when
-// recoverSince is not zero, recovers in the same transaction what failed
-// since then (deliveries refused while it was disabled among them): one
-// call, as contract §3 promises. It returns the endpoint as it now is and
+// recoverSince is not zero, recovers what failed since then (deliveries
+// refused while it was disabled among them): one call, as contract §3
+// promises. The first page of the recovery commits with the enabling. It returns the endpoint as it now is and
 // how many deliveries it requeued. Administrators only.
 func (s *Service) Enable(ctx context.Context, a *Actor, ep Endpoint, recoverSince time.Time) (*EndpointInfo, int, error) {
 	if err := a.RequireAdmin(); err != nil {
 		return nil, 0, err
 	}
-	var out *EndpointInfo
-	n := 0
+	var (
+		out *EndpointInfo
+		p   recoverPage
+	)
 	err := s.update(ctx, func(o *op) error {
+		p = recoverPage{} // a store may run this more than once
 		info, err := endpointOf(o.tx, a.AccountID, ep)
 		if err != nil {
 			return err
@@ -301,14 +364,18 @@ func (s *Service) Enable(ctx context.Context, a *Actor, ep Endpoint, recoverSinc
 			if info.URL == "" {
 				return errNoURL
 			}
-			if n, err = o.tx.Requeue(a.AccountID, ep, 0, recoverSince, o.now); err != nil {
+			if err := s.requeuePage(o, a, ep, recoverSince, &p); err != nil {
 				return err
 			}
 		}
 		out = info
-		s.afterRequeue(o.tx, ep, true, n)
+		s.afterRequeue(o.tx, ep, true, p.n)
 		return nil
 	})
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := s.requeueRest(ctx, a, ep, recoverSince, p)
 	return out, n, err
 }
 

@@ -21,6 +21,9 @@ type Service struct {
 	// Live, when set, hears of each event in the transaction that records
 	// it, after Events; the widget pushes updates to visitors from here.
 	Live LiveSink
+	// RecoverPage is how many deliveries Recover and Enable requeue per
+	// transaction. Defaults to RecoverPageDefault.
+	RecoverPage int
 
 	auth authCache
 }

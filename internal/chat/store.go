@@ -166,13 +166,19 @@ type Tx interface {
 	// ListAttempts returns a delivery's attempts, oldest first (the latest
 	// one recorded by RecordAttempt last).
 	ListAttempts(deliveryID int64) ([]Attempt, error)
-	// Requeue makes an endpoint's deliveries pending again, due at t: the
-	// one with id (when id is non-zero; never a notice), or all failed
-	// (completed) at or after failedSince. They keep their uuid and
-	// attempts, lose any lease and completion time, and take the
-	// endpoint's current URL (kept when an API inbox has none). It returns
-	// how many it requeued.
-	Requeue(accountID int64, ep Endpoint, id int64, failedSince, t time.Time) (int, error)
+	// Requeue makes an endpoint's delivery with id (never a notice)
+	// pending again, due at t. It keeps its uuid and attempts, loses its
+	// completion time and any lease that has run out (a live one stays: its
+	// holder may be attempting it), and takes the endpoint's current URL
+	// (kept when an API inbox has none). It returns how many it requeued
+	// (0 or 1).
+	Requeue(accountID int64, ep Endpoint, id int64, t time.Time) (int, error)
+	// RequeueFailed requeues, as Requeue does, up to limit of an
+	// endpoint's deliveries that failed (completed) at or after
+	// failedSince, taking them in id order after afterID. It returns how
+	// many it requeued and the last id taken, so that a large recovery runs
+	// as many short transactions.
+	RequeueFailed(accountID int64, ep Endpoint, failedSince time.Time, afterID int64, limit int, t time.Time) (n int, lastID int64, err error)
 	// Prune deletes, up to limit rows of each: attempts made before t,
 	// deliveries finished (delivered, failed or notice) before t, and events
 	// created before t that no delivery refers to. It never deletes a

@@ -286,32 +286,47 @@ func endpointURL(accountID int64, ep chat.Endpoint) (string, []any) {
 		WHERE i.account_id = ? AND i.id = ? AND i.channel_type = 'Channel::Api')`, []any{accountID, ep.InboxID}
 }
 
-func (tx *Tx) Requeue(accountID int64, ep chat.Endpoint, id int64, failedSince, t time.Time) (int, error) {
+func (tx *Tx) Requeue(accountID int64, ep chat.Endpoint, id int64, t time.Time) (int, error) {
 	where, args := endpointWhere(accountID, ep)
-	if id != 0 {
-		where += ` AND id = ? AND status <> ?`
-		args = append(args, id, chat.DeliveryNotice)
-	} else {
-		where += ` AND status = ? AND completed_at >= ?`
-		args = append(args, chat.DeliveryFailed, tsNotNull(failedSince))
+	set, setArgs := requeueSet(accountID, ep, t)
+	res, err := tx.exec(`UPDATE deliveries SET `+set+` WHERE `+where+` AND id = ? AND status <> ?`,
+		append(append(setArgs, args...), id, chat.DeliveryNotice)...)
+	if err != nil {
+		return 0, err
 	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+func (tx *Tx) RequeueFailed(accountID int64, ep chat.Endpoint, failedSince time.Time, afterID int64, limit int, t time.Time) (int, int64, error) {
+	where, args := endpointWhere(accountID, ep)
+	set, setArgs := requeueSet(accountID, ep, t)
+	rows, err := tx.query(`UPDATE deliveries SET `+set+` WHERE id IN (SELECT id FROM deliveries WHERE `+where+`
+		AND status = ? AND completed_at >= ? AND id > ? ORDER BY id LIMIT ?) RETURNING id`,
+		append(append(setArgs, args...), chat.DeliveryFailed, tsNotNull(failedSince), afterID, limit)...)
+	ids, err := collect(rows, err, func(r Rows, id *int64) error { return r.Scan(id) })
+	if err != nil {
+		return 0, 0, err
+	}
+	var last int64
+	for _, id := range ids {
+		last = max(last, id)
+	}
+	return len(ids), last, nil
+}
+
+// requeueSet is what requeuing sets, with its arguments.
+func requeueSet(accountID int64, ep chat.Endpoint, t time.Time) (string, []any) {
 	// Sent again to where the endpoint points now: a recovery after the URL
 	// was fixed must not go to the broken one.
 	urlQuery, urlArgs := endpointURL(accountID, ep)
 	// A live lease stays: its holder may be attempting the delivery right
 	// now, and freeing it would let another instance attempt it at the
 	// same time. The holder sends it again soon or records its outcome.
-	set := []any{chat.DeliveryPending, tsNotNull(t), tsNotNull(t), tsNotNull(t), tsNotNull(t)}
-	set = append(set, urlArgs...)
-	res, err := tx.exec(`UPDATE deliveries SET status = ?, next_attempt_at = ?,
+	args := []any{chat.DeliveryPending, tsNotNull(t), tsNotNull(t), tsNotNull(t), tsNotNull(t)}
+	return `status = ?, next_attempt_at = ?,
 		lease_owner = CASE WHEN lease_until > ? THEN lease_owner END, lease_until = CASE WHEN lease_until > ? THEN lease_until END,
-		completed_at = NULL, updated_at = ?, url = COALESCE(`+urlQuery+`, url) WHERE `+where,
-		append(set, args...)...)
-	if err != nil {
-		return 0, err
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+		completed_at = NULL, updated_at = ?, url = COALESCE(` + urlQuery + `, url)`, append(args, urlArgs...)
 }
 
 // Prune deletes what retention lets go, limit rows of each kind at most, so

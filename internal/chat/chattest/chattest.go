@@ -90,6 +90,7 @@ var tests = []struct {
 	{"ListEndpointDeliveries", testListEndpointDeliveries},
 	{"ListAttempts", testListAttempts},
 	{"Requeue", testRequeue},
+	{"RequeueFailedPages", testRequeueFailedPages},
 	{"SetHealth", testSetHealth},
 	// retention.go
 	{"Prune", testPrune},

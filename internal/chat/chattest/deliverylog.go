@@ -197,11 +197,29 @@ func testRequeue(t *testing.T, s chat.Store) {
 	requeue := func(accountID int64, ep chat.Endpoint, id int64, since time.Time, now int) int {
 		t.Helper()
 		var n int
-		update(t, s, func(tx chat.Tx) (err error) {
-			n, err = tx.Requeue(accountID, ep, id, since, at(now))
-			return err
-		})
-		return n
+		if id != 0 {
+			update(t, s, func(tx chat.Tx) (err error) {
+				n, err = tx.Requeue(accountID, ep, id, at(now))
+				return err
+			})
+			return n
+		}
+		// A page of one at a time: the pages must cover every match once.
+		for after := int64(0); ; {
+			var got int
+			var last int64
+			update(t, s, func(tx chat.Tx) (err error) {
+				got, last, err = tx.RequeueFailed(accountID, ep, since, after, 1, at(now))
+				return err
+			})
+			if got == 0 {
+				return n
+			}
+			if last <= after {
+				t.Fatalf("RequeueFailed(after %d) returned last id %d", after, last)
+			}
+			n, after = n+got, last
+		}
 	}
 	want := func(what string, d chat.Delivery) {
 		t.Helper()
@@ -257,6 +275,42 @@ func testRequeue(t *testing.T, s chat.Store) {
 	if n := requeue(b.Account.ID, in, 0, at(0), 370); n != 0 {
 		t.Errorf("Requeue(inbox through another account) = %d, want 0", n)
 	}
+}
+
+// testRequeueFailedPages checks that RequeueFailed takes a page at a time
+// in id order, so that a recovery in many transactions sees each failed
+// delivery once, and reports the last id it took.
+func testRequeueFailedPages(t *testing.T, s chat.Store) {
+	a := newDeliveryScene(t, s, "pages")
+	w := a.webhookEP()
+	var ds []chat.Delivery
+	for i := 0; i < 5; i++ {
+		ds = append(ds, a.logDelivery(a.Events[0], w, chat.DeliveryFailed, 10+i, 100+i))
+	}
+	ds = append(ds, a.logDelivery(a.Events[0], w, chat.DeliveryDelivered, 20, 120)) // not failed: never taken
+	insertDeliveries(t, s, ds)
+	page := func(after int64, limit int) (int, int64) {
+		t.Helper()
+		var n int
+		var last int64
+		update(t, s, func(tx chat.Tx) (err error) {
+			n, last, err = tx.RequeueFailed(a.Account.ID, w, at(0), after, limit, at(300))
+			return err
+		})
+		return n, last
+	}
+	n, last := page(0, 2)
+	check(t, "first page (count, last id)", [2]int64{2, ds[1].ID}, [2]int64{int64(n), last})
+	n, last = page(last, 2)
+	check(t, "second page (count, last id)", [2]int64{2, ds[3].ID}, [2]int64{int64(n), last})
+	n, last = page(last, 2)
+	check(t, "last page (count, last id)", [2]int64{1, ds[4].ID}, [2]int64{int64(n), last})
+	n, _ = page(last, 2)
+	check(t, "after the last page", 0, n)
+	for _, d := range ds[:5] {
+		check(t, "status after the pages", chat.DeliveryPending, findDelivery(t, s, a.Account.ID, d.ID).Status)
+	}
+	check(t, "the delivered one", chat.DeliveryDelivered, findDelivery(t, s, a.Account.ID, ds[5].ID).Status)
 }
 
 func testSetHealth(t *testing.T, s chat.Store) {
