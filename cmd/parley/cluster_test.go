@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -355,4 +356,55 @@ func TestInstancesStartTogetherOnAnEmptyDatabase(t *testing.T) {
 			t.Errorf("an instance's profile: %d %s; want the administrator in account 1 only", code, body)
 		}
 	}
+}
+
+// Access removed through one instance stops working on the others at once
+// (PostgreSQL NOTIFY), not when their sign-in caches expire: the caches
+// here keep sign-ins for an hour, so only the news can end the session.
+func TestRevokedAccessStopsOnEveryInstance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two servers; skipped with -short")
+	}
+	db := storetest.PostgresURL(t)
+	env := append([]string{"PARLEY_AUTH_CACHE=1h", "PARLEY_PLATFORM_TOKEN=plat"}, clusterEnv...)
+	a := start(t, db, env...)
+	b := start(t, db, env...)
+	platform := func(method, url string, body any) []byte {
+		t.Helper()
+		raw, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, url, bytes.NewReader(raw))
+		req.Header.Set("api_access_token", "plat")
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		out, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s %s: %d %s", method, url, res.StatusCode, out)
+		}
+		return out
+	}
+	var user struct {
+		ID          int64  `json:"id"`
+		AccessToken string `json:"access_token"`
+	}
+	json.Unmarshal(platform("POST", a.base+"/platform/api/v1/users",
+		map[string]any{"name": "Temp Agent", "email": "temp-agent@example.com", "password": "Password1!"}), &user)
+	platform("POST", a.base+"/platform/api/v1/accounts/1/account_users", map[string]any{"user_id": user.ID, "role": "agent"})
+
+	for _, s := range []*server{a, b} { // remembered by both, for an hour
+		if code, body := get(t, s.base+"/api/v1/accounts/1/agents", user.AccessToken); code != 200 {
+			t.Fatalf("the new agent is refused: %d %s", code, body)
+		}
+	}
+	platform("DELETE", a.base+"/platform/api/v1/accounts/1/account_users", map[string]any{"user_id": user.ID})
+	if code, _ := get(t, a.base+"/api/v1/accounts/1/agents", user.AccessToken); code != 401 {
+		t.Errorf("instance A still lets the removed agent in: %d", code)
+	}
+	waitFor(t, "instance B to refuse the removed agent", func() bool {
+		code, _ := get(t, b.base+"/api/v1/accounts/1/agents", user.AccessToken)
+		return code == 401
+	})
 }

@@ -262,7 +262,7 @@ func TestServeGracefulShutdownFinishesInFlightRequest(t *testing.T) {
 func TestServeHelpListsConfiguration(t *testing.T) {
 	out, _ := exec.Command(binary, "serve", "-h").CombinedOutput()
 	for _, want := range []string{"-addr", "PARLEY_ADDR", "-db", "PARLEY_DATABASE_URL", "PARLEY_ADMIN_TOKEN",
-		"PARLEY_PLATFORM_TOKEN", "PARLEY_SQLITE_SYNCHRONOUS", "PARLEY_LOG_LEVEL", "PARLEY_SHUTDOWN_TIMEOUT", "-retention", "PARLEY_RETENTION"} {
+		"PARLEY_PLATFORM_TOKEN", "PARLEY_AUTH_CACHE", "PARLEY_SQLITE_SYNCHRONOUS", "PARLEY_LOG_LEVEL", "PARLEY_SHUTDOWN_TIMEOUT", "-retention", "PARLEY_RETENTION"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("parley serve -h does not mention %s:\n%s", want, out)
 		}

@@ -46,6 +46,7 @@ type serveConfig struct {
 	webhookTimeout     time.Duration
 	webhookConcurrency int
 	lease              time.Duration
+	authTTL            time.Duration
 	retention          time.Duration
 	allowPrivateNet    bool
 	visitors           api.VisitorLimits
@@ -75,6 +76,8 @@ func parseServe(args []string) (*serveConfig, error) {
 		"deliveries sent at once to any one endpoint (env PARLEY_WEBHOOK_CONCURRENCY)")
 	fs.DurationVar(&c.lease, "lease", envDuration(webhook.DefaultLeaseDuration, "PARLEY_LEASE_DURATION"),
 		"PostgreSQL: how long an instance's claim on a webhook delivery lasts unless renewed, so how long a dead instance's deliveries wait before the others take them; at least 3 times -webhook-timeout (env PARLEY_LEASE_DURATION)")
+	fs.DurationVar(&c.authTTL, "auth-cache", envDuration(chat.DefaultAuthTTL, "PARLEY_AUTH_CACHE"),
+		"how long a token's sign-in is remembered before the database is asked again; changes made through Parley apply at once on every instance regardless, this bounds only those it cannot hear of (0s: never remember) (env PARLEY_AUTH_CACHE)")
 	fs.IntVar(&c.visitors.PerIP, "widget-rate-ip", envInt(600, "PARLEY_WIDGET_RATE_IP"),
 		"requests a minute one client address may make to the widget and public client APIs, in bursts of as many; over it, 429 with Retry-After (env PARLEY_WIDGET_RATE_IP)")
 	fs.IntVar(&c.visitors.PerVisitor, "widget-rate-visitor", envInt(120, "PARLEY_WIDGET_RATE_VISITOR"),
@@ -120,7 +123,10 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	svc := &chat.Service{Store: store}
+	svc := &chat.Service{Store: store, AuthTTL: cfg.authTTL}
+	if cfg.authTTL == 0 {
+		svc.AuthTTL = -1 // remember nothing
+	}
 	if cfg.webhookTimeout <= 0 {
 		cfg.webhookTimeout = 5 * time.Second
 	}
@@ -175,12 +181,21 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	var broker widget.Broker // in-process unless other instances may share the database
 	if cfg.db.postgres() {
-		notifier := &postgres.Notifier{DB: store.DB(), URL: cfg.db.url, Channel: "parley_widget", Log: log}
-		shared := &widget.Shared{Hub: widget.NewHub(), Bus: notifier, Log: log}
 		lctx, stopListening := context.WithCancel(context.Background())
 		defer stopListening()
+		notifier := &postgres.Notifier{DB: store.DB(), URL: cfg.db.url, Channel: "parley_widget", Log: log}
+		shared := &widget.Shared{Hub: widget.NewHub(), Bus: notifier, Log: log}
 		go notifier.Listen(lctx, shared.Deliver)
 		broker = shared
+		// A revoked token or a removed membership stops working on every
+		// instance at once, not when their sign-in caches expire.
+		signIns := &postgres.Notifier{DB: store.DB(), URL: cfg.db.url, Channel: "parley_auth", Log: log}
+		svc.AuthChanged = func() {
+			if err := signIns.Send(nil); err != nil {
+				log.Warn("telling other instances of an access change; they apply it within -auth-cache", "error", err)
+			}
+		}
+		go signIns.Listen(lctx, func([]byte) { svc.ForgetSignIns() })
 	}
 	handler := api.New(api.Config{Service: svc, Logger: log, PlatformToken: cfg.platformToken, Version: version,
 		Metrics: func(w io.Writer) { writeMetrics(w, engine, store) }, Visitors: cfg.visitors, Broker: broker})

@@ -171,7 +171,11 @@ func (s *Service) Actor(ctx context.Context, token string, accountID int64) (*Ac
 	if err != nil {
 		return nil, err
 	}
-	s.auth.put(token, accountID, actor, gen)
+	ttl := s.AuthTTL
+	if ttl == 0 {
+		ttl = DefaultAuthTTL
+	}
+	s.auth.put(token, accountID, actor, gen, ttl)
 	return actor, nil
 }
 

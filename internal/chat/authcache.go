@@ -8,9 +8,10 @@ import (
 // authCache remembers recent sign-ins (token and account to actor), so that
 // a busy client does not cost a database read per request before its real
 // work. Every change to users, memberships or accounts made through the
-// Service empties it at once. The time limit bounds what another process
-// sharing the database (several instances on PostgreSQL) could change
-// unseen: such a change takes effect within authTTL.
+// Service empties it at once, and other instances sharing the database hear
+// of it (Service.AuthChanged, ForgetSignIns). The time limit bounds what a
+// change could stay unseen if that news is lost (an instance reconnecting
+// to the database, a change made by hand in SQL).
 type authCache struct {
 	mu      sync.Mutex
 	gen     uint64
@@ -18,7 +19,9 @@ type authCache struct {
 }
 
 const (
-	authTTL        = 5 * time.Second
+	// DefaultAuthTTL is how long a sign-in is remembered unless
+	// Service.AuthTTL says otherwise.
+	DefaultAuthTTL = 5 * time.Second
 	authMaxEntries = 10000
 )
 
@@ -51,16 +54,16 @@ func (c *authCache) generation() uint64 {
 	return c.gen
 }
 
-func (c *authCache) put(token string, account int64, a *Actor, gen uint64) {
+func (c *authCache) put(token string, account int64, a *Actor, gen uint64, ttl time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
+	if gen != c.gen || ttl < 0 {
 		return
 	}
 	if c.entries == nil || len(c.entries) >= authMaxEntries {
 		c.entries = map[authKey]authEntry{}
 	}
-	c.entries[authKey{token, account}] = authEntry{actor: a, expires: time.Now().Add(authTTL)}
+	c.entries[authKey{token, account}] = authEntry{actor: a, expires: time.Now().Add(ttl)}
 }
 
 func (c *authCache) invalidate() {

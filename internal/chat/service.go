@@ -24,6 +24,13 @@ type Service struct {
 	// RecoverPage is how many deliveries Recover and Enable requeue per
 	// transaction. Defaults to RecoverPageDefault.
 	RecoverPage int
+	// AuthTTL is how long a token's sign-in is remembered. Defaults to
+	// DefaultAuthTTL; negative remembers nothing.
+	AuthTTL time.Duration
+	// AuthChanged, when set, is called after a change to users,
+	// memberships or accounts commits, to tell other instances sharing the
+	// database to call ForgetSignIns.
+	AuthChanged func()
 
 	auth authCache
 }
@@ -90,7 +97,12 @@ func (s *Service) update(ctx context.Context, fn func(o *op) error) error {
 		}
 		if o.authChanged {
 			// Drop cached sign-ins once the change is visible to readers.
-			tx.AfterCommit(s.auth.invalidate)
+			tx.AfterCommit(func() {
+				s.auth.invalidate()
+				if s.AuthChanged != nil {
+					s.AuthChanged()
+				}
+			})
 		}
 		return s.recordEvents(o)
 	})
@@ -203,6 +215,10 @@ func (s *Service) Ping(ctx context.Context) error {
 		return err
 	})
 }
+
+// ForgetSignIns drops every remembered sign-in, for a change to users,
+// memberships or accounts made by another instance.
+func (s *Service) ForgetSignIns() { s.auth.invalidate() }
 
 // updateAuth is update for changes to users, memberships or accounts: it
 // also empties the sign-in cache.
