@@ -19,7 +19,7 @@ const benchHelp = `Usage: parley bench [<benchmark>] [flags]
 
 Measures Parley on this machine. Each benchmark starts a server on a
 temporary SQLite database (removed afterwards) in this process, or with
-'deliveries -postgres URL' on PostgreSQL (one or more instances), and drives it
+-postgres URL on PostgreSQL (deliveries: one or more instances), and drives it
 through the real HTTP API with concurrent clients; the load generator and
 the webhook receivers share the CPUs with the server, as they would on one
 small box.
@@ -72,15 +72,20 @@ func benchAPI(ctx context.Context, args []string) error {
 	duration := fs.Duration("duration", 10*time.Second, "how long to measure (after a 1 s warm-up)")
 	convs := fs.Int("conversations", 50, "conversations the messages are spread over")
 	sync := fs.String("sqlite-synchronous", "NORMAL", "SQLite synchronous setting: NORMAL or FULL")
+	pg := fs.String("postgres", "", "run on PostgreSQL at this postgres:// URL instead of SQLite, in a schema made for the run and dropped after it")
 	asJSON := fs.Bool("json", false, "print the result as JSON (no progress lines)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	cfg := bench.APIConfig{Clients: *clients, Duration: *duration, Conversations: *convs, Synchronous: *sync}
+	cfg := bench.APIConfig{Clients: *clients, Duration: *duration, Conversations: *convs, Synchronous: *sync, Postgres: *pg}
 	if !*asJSON {
 		cfg.Progress = os.Stderr
-		fmt.Fprintf(os.Stderr, "parley bench api: %d clients, %d conversations, %s, GOMAXPROCS=%d, SQLite synchronous=%s\n",
-			cfg.Clients, cfg.Conversations, cfg.Duration, runtime.GOMAXPROCS(0), *sync)
+		db := "SQLite synchronous=" + *sync
+		if *pg != "" {
+			db = "PostgreSQL " + postgres.Redact(*pg)
+		}
+		fmt.Fprintf(os.Stderr, "parley bench api: %d clients, %d conversations, %s, GOMAXPROCS=%d, %s\n",
+			cfg.Clients, cfg.Conversations, cfg.Duration, runtime.GOMAXPROCS(0), db)
 	}
 	res, err := bench.RunAPI(ctx, cfg)
 	if res != nil {
@@ -196,6 +201,7 @@ func benchBacklog(ctx context.Context, args []string) error {
 	var cfg bench.BacklogConfig
 	fs.IntVar(&cfg.Deliveries, "deliveries", 1_000_000, "due deliveries in the backlog")
 	fs.IntVar(&cfg.Endpoints, "endpoints", 10, "endpoints the backlog is spread over")
+	fs.StringVar(&cfg.Postgres, "postgres", "", "run on PostgreSQL at this postgres:// URL instead of SQLite, in a schema made for the run and dropped after it")
 	asJSON := fs.Bool("json", false, "print the result as JSON (no progress lines)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
@@ -210,7 +216,11 @@ func benchBacklog(ctx context.Context, args []string) error {
 	}
 	if !*asJSON {
 		cfg.Progress = os.Stderr
-		fmt.Fprintf(os.Stderr, "parley bench backlog: %d deliveries over %d endpoints, GOMAXPROCS=%d\n", cfg.Deliveries, cfg.Endpoints, runtime.GOMAXPROCS(0))
+		db := "SQLite"
+		if cfg.Postgres != "" {
+			db = "PostgreSQL " + postgres.Redact(cfg.Postgres)
+		}
+		fmt.Fprintf(os.Stderr, "parley bench backlog: %d deliveries over %d endpoints, GOMAXPROCS=%d, %s\n", cfg.Deliveries, cfg.Endpoints, runtime.GOMAXPROCS(0), db)
 	}
 	res, err := bench.RunBacklog(ctx, cfg)
 	if res != nil {

@@ -12,8 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"sync"
@@ -22,7 +20,6 @@ import (
 
 	"github.com/parleyhq/parley/internal/api"
 	"github.com/parleyhq/parley/internal/chat"
-	"github.com/parleyhq/parley/internal/sqlite"
 )
 
 // APIConfig configures the API benchmark.
@@ -38,12 +35,16 @@ type APIConfig struct {
 	Conversations int
 	// Synchronous is the SQLite synchronous setting ("" means the default).
 	Synchronous string
+	// Postgres, when set, runs on PostgreSQL at this URL, in a schema made
+	// for the run and dropped after it.
+	Postgres string
 	// Progress, when set, receives a line every second.
 	Progress io.Writer
 }
 
 // APIResult is what the API benchmark measured.
 type APIResult struct {
+	Database      string  `json:"database"`
 	Clients       int     `json:"clients"`
 	Conversations int     `json:"conversations"`
 	Seconds       float64 `json:"seconds"`
@@ -55,10 +56,11 @@ type APIResult struct {
 	P99ms         float64 `json:"latency_p99_ms"`
 	Events        int64   `json:"events_recorded"`
 	GoMaxProcs    int     `json:"gomaxprocs"`
-	Synchronous   string  `json:"sqlite_synchronous"`
+	Synchronous   string  `json:"sqlite_synchronous,omitempty"`
 }
 
-// RunAPI starts a Parley server on a fresh SQLite file and measures message
+// RunAPI starts a Parley server on a fresh SQLite file (or a fresh
+// PostgreSQL schema) and measures message
 // creates per second through POST .../conversations/{id}/messages with
 // concurrent clients. Every request is a committed transaction that also
 // records its message_created event.
@@ -77,16 +79,11 @@ func RunAPI(ctx context.Context, cfg APIConfig) (*APIResult, error) {
 	if cfg.Conversations <= 0 {
 		cfg.Conversations = 50
 	}
-	dir, err := os.MkdirTemp("", "parley-bench-")
+	store, done, err := openStore(ctx, cfg.Postgres, cfg.Synchronous)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"), sqlite.Options{Synchronous: cfg.Synchronous})
-	if err != nil {
-		return nil, err
-	}
-	defer store.Close()
+	defer done()
 	svc := &chat.Service{Store: store}
 	const token = "bench-admin-token"
 	if _, _, err := svc.Bootstrap(ctx, token, ""); err != nil {
@@ -183,7 +180,10 @@ loop:
 	res := &APIResult{
 		Clients: cfg.Clients, Conversations: cfg.Conversations, Seconds: elapsed.Seconds(),
 		Requests: n, Errors: errs.Load(), PerSecond: float64(n) / elapsed.Seconds(),
-		GoMaxProcs: runtime.GOMAXPROCS(0), Synchronous: orDefault(cfg.Synchronous, "NORMAL"),
+		GoMaxProcs: runtime.GOMAXPROCS(0), Database: "sqlite", Synchronous: orDefault(cfg.Synchronous, "NORMAL"),
+	}
+	if cfg.Postgres != "" {
+		res.Database, res.Synchronous = "postgres", ""
 	}
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 	res.P50ms, res.P90ms, res.P99ms = pct(latencies, 0.50), pct(latencies, 0.90), pct(latencies, 0.99)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/chat"
+	"github.com/parleyhq/parley/internal/postgres"
 	"github.com/parleyhq/parley/internal/webhook"
 )
 
@@ -16,11 +17,15 @@ type BacklogConfig struct {
 	Deliveries int
 	// Endpoints share the backlog. Default 10.
 	Endpoints int
-	Progress  io.Writer
+	// Postgres, when set, runs on PostgreSQL at this URL, in a schema made
+	// for the run and dropped after it.
+	Postgres string
+	Progress io.Writer
 }
 
 // BacklogResult is what the backlog benchmark measured.
 type BacklogResult struct {
+	Database         string    `json:"database"`
 	Deliveries       int       `json:"deliveries"`
 	Endpoints        int       `json:"endpoints"`
 	FillSeconds      float64   `json:"fill_seconds"`
@@ -52,7 +57,16 @@ func RunBacklog(ctx context.Context, cfg BacklogConfig) (*BacklogResult, error) 
 		defer r.close()
 		live = append(live, r)
 	}
-	srv, err := startServer(ctx, serverOptions{NoEngine: true})
+	opt := serverOptions{NoEngine: true}
+	if cfg.Postgres != "" {
+		u, drop, err := postgres.TempSchema(ctx, cfg.Postgres, "parley_bench")
+		if err != nil {
+			return nil, err
+		}
+		defer drop()
+		opt.Postgres, opt.Instance = u, "bench-backlog"
+	}
+	srv, err := startServer(ctx, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +79,10 @@ func RunBacklog(ctx context.Context, cfg BacklogConfig) (*BacklogResult, error) 
 		return nil, err
 	}
 
-	res := &BacklogResult{Deliveries: cfg.Deliveries, Endpoints: cfg.Endpoints}
+	res := &BacklogResult{Database: "sqlite", Deliveries: cfg.Deliveries, Endpoints: cfg.Endpoints}
+	if cfg.Postgres != "" {
+		res.Database = "postgres"
+	}
 	fillStart := time.Now()
 	const perTx = 5000
 	now := time.Now().UTC()
@@ -94,7 +111,7 @@ func RunBacklog(ctx context.Context, cfg BacklogConfig) (*BacklogResult, error) 
 	}
 	res.FillSeconds = time.Since(fillStart).Seconds()
 
-	engine := &webhook.Engine{Store: srv.store, Sender: benchSender(), Log: srv.quietLog()}
+	engine := &webhook.Engine{Store: srv.store, Sender: benchSender(), Log: srv.quietLog(), LeaseOwner: opt.Instance}
 	ectx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	start := time.Now()

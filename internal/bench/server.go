@@ -123,3 +123,29 @@ func benchConns() int {
 	n, _ := strconv.Atoi(os.Getenv("PARLEY_DB_MAX_CONNS"))
 	return n
 }
+
+// openStore opens a store for a benchmark that needs no server of its own:
+// in a schema made for the run on PostgreSQL when pgURL is set, otherwise
+// in a temporary SQLite file. done closes it and removes what it made.
+func openStore(ctx context.Context, pgURL, synchronous string) (store *sqlstore.Store, done func(), err error) {
+	if pgURL != "" {
+		u, drop, err := postgres.TempSchema(ctx, pgURL, "parley_bench")
+		if err != nil {
+			return nil, nil, err
+		}
+		if store, err = postgres.Open(ctx, u, postgres.Options{MaxConns: benchConns()}); err != nil {
+			drop()
+			return nil, nil, err
+		}
+		return store, func() { store.Close(); drop() }, nil
+	}
+	dir, err := os.MkdirTemp("", "parley-bench-")
+	if err != nil {
+		return nil, nil, err
+	}
+	if store, err = sqlite.Open(ctx, filepath.Join(dir, "bench.db"), sqlite.Options{Synchronous: synchronous}); err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return store, func() { store.Close(); os.RemoveAll(dir) }, nil
+}
