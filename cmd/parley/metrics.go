@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"fmt"
 	"io"
 
@@ -33,4 +34,29 @@ func writeMetrics(w io.Writer, engine *webhook.Engine, store *sqlstore.Store) {
 	metric("parley_store_write_requests_total", "counter", "Write operations committed in them.", ws.Requests)
 	metric("parley_store_write_busy_seconds_total", "counter", "Time the writer spent running batches.", ws.Busy.Seconds())
 	metric("parley_store_commit_seconds_total", "counter", "Of which committing.", ws.Commit.Seconds())
+
+	// The connection pools: on PostgreSQL one, whose waits say when
+	// -db-max-conns is too small; on SQLite a writer's and the readers'.
+	type pool struct {
+		name  string
+		stats sql.DBStats
+	}
+	pools := []pool{{"write", store.DB().Stats()}}
+	if store.ReadDB() != store.DB() {
+		pools = append(pools, pool{"read", store.ReadDB().Stats()})
+	}
+	for _, m := range []struct {
+		name, kind, help string
+		value            func(sql.DBStats) any
+	}{
+		{"parley_db_connections_open", "gauge", "Database connections open.", func(st sql.DBStats) any { return st.OpenConnections }},
+		{"parley_db_connections_in_use", "gauge", "Database connections in use.", func(st sql.DBStats) any { return st.InUse }},
+		{"parley_db_connection_waits_total", "counter", "Times a request waited for a free database connection.", func(st sql.DBStats) any { return st.WaitCount }},
+		{"parley_db_connection_wait_seconds_total", "counter", "Time requests spent waiting for a free database connection.", func(st sql.DBStats) any { return st.WaitDuration.Seconds() }},
+	} {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", m.name, m.help, m.name, m.kind)
+		for _, p := range pools {
+			fmt.Fprintf(w, "%s{pool=%q} %v\n", m.name, p.name, m.value(p.stats))
+		}
+	}
 }
