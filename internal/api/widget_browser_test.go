@@ -58,6 +58,15 @@ func (h *widgetHooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// widgetHooks subscribes a webhook to events and collects what it receives.
+func (e *testEnv) widgetHooks(events ...string) *widgetHooks {
+	hooks := &widgetHooks{more: make(chan struct{}, 1)}
+	receiver := httptest.NewServer(hooks)
+	e.t.Cleanup(receiver.Close)
+	e.ok("POST", a1+"/webhooks", map[string]any{"url": receiver.URL + "/hook", "subscriptions": events})
+	return hooks
+}
+
 // await returns a delivered payload of an event that matches.
 func (h *widgetHooks) await(t *testing.T, event string, match func(map[string]any) bool) map[string]any {
 	t.Helper()
@@ -102,62 +111,92 @@ const snippetPage = `<!doctype html>
 </script>
 </body></html>`
 
-// TestWidgetInChromium embeds the widget in a page, opens it in a real
-// Chromium and checks what the webhooks receive and what the visitor sees.
-func TestWidgetInChromium(t *testing.T) {
+// browserTab is a Chromium tab for a test, with steps that each have a
+// time limit.
+type browserTab struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// newBrowserTab starts Chromium, or skips the test when there is none.
+func newBrowserTab(t *testing.T) *browserTab {
 	chrome := findChrome()
 	if chrome == "" {
 		t.Skip("no Chromium found: install Debian's chromium (apt-get install -y chromium) or set PARLEY_CHROME to a Chrome binary")
 	}
-	e := newEnv(t)
-	hooks := &widgetHooks{more: make(chan struct{}, 1)}
-	receiver := httptest.NewServer(hooks)
-	t.Cleanup(receiver.Close)
-	e.ok("POST", a1+"/webhooks", map[string]any{"url": receiver.URL + "/hook",
-		"subscriptions": []string{"webwidget_triggered", "conversation_created", "message_created"}})
-
-	webID := e.webInbox("Acme")
-	var site *httptest.Server
-	site = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, snippetPage, e.URL, e.inbox(webID).WebWidget.WebsiteToken)
-	}))
-	t.Cleanup(site.Close)
-	e.setWidget(webID, func(w *chat.WebWidgetChannel) {
-		w.WelcomeTitle, w.WelcomeTagline, w.WebsiteURL = "Hi there!", "Ask us anything: we reply in minutes.", site.URL
-	})
-	hmacKey := e.inbox(webID).WebWidget.HMACToken
-
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
 		chromedp.Flag("lang", "en-US"), chromedp.WindowSize(1200, 860))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	ctx, cancelTab := chromedp.NewContext(actx)
-	defer cancelTab()
+	t.Cleanup(cancelTab)
 	// The first run starts the browser; it must not carry a timeout (it
 	// would stop the browser), the steps after it each have one.
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start %s: %v", chrome, err)
 	}
-	step := func(what string) (context.Context, func()) {
-		return context.WithTimeout(ctx, 20*time.Second)
+	return &browserTab{t: t, ctx: ctx}
+}
+
+func (b *browserTab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	c, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(c, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
 	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		c, cancel := step(what)
-		defer cancel()
-		if err := chromedp.Do(c, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
+}
+
+// ready waits until expr is true.
+func (b *browserTab) ready(what, expr string, timeout time.Duration, opts ...chromedp.PollOption) {
+	b.t.Helper()
+	c, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(c, chromedp.Poll[bool](expr, append(opts, chromedp.WithPollingTimeout(timeout))...)); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// widgetSite serves a page embedding the web inbox's widget with Chatwoot's
+// snippet, and points the inbox's website_url at it.
+func widgetSite(t *testing.T, e *testEnv, webID int64, edit func(w *chat.WebWidgetChannel)) *httptest.Server {
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, snippetPage, e.URL, e.inbox(webID).WebWidget.WebsiteToken)
+	}))
+	t.Cleanup(site.Close)
+	e.setWidget(webID, func(w *chat.WebWidgetChannel) {
+		w.WebsiteURL = site.URL
+		if edit != nil {
+			edit(w)
 		}
+	})
+	return site
+}
+
+// widgetFrame returns the widget's iframe, for steps inside it.
+func (b *browserTab) widgetFrame() *chromedp.Node {
+	b.t.Helper()
+	frames, err := chromedp.Run(b.ctx, chromedp.Nodes(chromedp.ID("chatwoot_live_chat_widget")))
+	if err != nil || len(frames) == 0 {
+		b.t.Fatalf("the widget's iframe: %v", err)
 	}
-	ready := func(what, expr string, timeout time.Duration, opts ...chromedp.PollOption) {
-		t.Helper()
-		c, cancel := step(what)
-		defer cancel()
-		if _, err := chromedp.Run(c, chromedp.Poll[bool](expr, append(opts, chromedp.WithPollingTimeout(timeout))...)); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	return frames[0]
+}
+
+// TestWidgetInChromium embeds the widget in a page, opens it in a real
+// Chromium and checks what the webhooks receive and what the visitor sees.
+func TestWidgetInChromium(t *testing.T) {
+	tab := newBrowserTab(t)
+	e := newEnv(t)
+	hooks := e.widgetHooks("webwidget_triggered", "conversation_created", "message_created")
+
+	webID := e.webInbox("Acme")
+	site := widgetSite(t, e, webID, func(w *chat.WebWidgetChannel) {
+		w.WelcomeTitle, w.WelcomeTagline = "Hi there!", "Ask us anything: we reply in minutes."
+	})
+	hmacKey := e.inbox(webID).WebWidget.HMACToken
+	ctx, do, ready := tab.ctx, tab.do, tab.ready
 
 	pageURL := site.URL + "/"
 	do("load the page", chromedp.Navigate(pageURL), chromedp.WaitVisible(chromedp.ID("cw-bubble")))
@@ -191,11 +230,8 @@ func TestWidgetInChromium(t *testing.T) {
 	}
 
 	// The visitor types; the first message starts the conversation.
-	frames, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.ID("chatwoot_live_chat_widget")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := chromedp.FromNode(frames[0])
+	frame := tab.widgetFrame()
+	in := chromedp.FromNode(frame)
 	do("type a message", chromedp.WaitVisible(chromedp.ID("input"), in),
 		chromedp.SendKeys(chromedp.ID("input"), "Hello from Chromium", in), chromedp.Click(chromedp.ID("send"), in))
 	created := hooks.await(t, "conversation_created", nil)
@@ -217,7 +253,7 @@ func TestWidgetInChromium(t *testing.T) {
 	// within 2 seconds (pushed over the event stream, not polled).
 	e.ok("POST", conv(displayID)+"/messages", map[string]any{"content": "Hi Ada! Your order ships today."})
 	ready("see the reply", `document.getElementById("messages").textContent.includes("Your order ships today")`, 2*time.Second,
-		chromedp.WithPollingInFrame(frames[0]))
+		chromedp.WithPollingInFrame(frame))
 
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
@@ -252,4 +288,81 @@ func writeShot(t *testing.T, name string, png []byte) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestWidgetPreChatFormInChromium: with the inbox's pre-chat form on, a new
+// visitor is asked who they are before the first message, and the contact
+// and conversation are made from the answers.
+func TestWidgetPreChatFormInChromium(t *testing.T) {
+	tab := newBrowserTab(t)
+	e := newEnv(t)
+	hooks := e.widgetHooks("conversation_created", "message_created")
+	webID := e.webInbox("Acme")
+	site := widgetSite(t, e, webID, func(w *chat.WebWidgetChannel) {
+		w.PreChatFormEnabled = true
+		w.PreChatFormOptions = chat.JSON(`{"pre_chat_message":"Tell us who you are","pre_chat_fields":[` +
+			`{"field_type":"standard","label":"Email Id","name":"emailAddress","type":"email","required":true,"enabled":true},` +
+			`{"field_type":"standard","label":"Full name","name":"fullName","type":"text","required":true,"enabled":true},` +
+			`{"field_type":"standard","label":"Phone","name":"phoneNumber","type":"text","required":false,"enabled":false},` +
+			`{"field_type":"conversation_attribute","label":"Order","name":"order_number","type":"text","required":false,"enabled":true}]}`)
+	})
+
+	tab.do("load the page", chromedp.Navigate(site.URL+"/"), chromedp.WaitVisible(chromedp.ID("cw-bubble")))
+	tab.ready("widget loaded", `!!(window.$chatwoot && window.$chatwoot.hasLoaded)`, 15*time.Second)
+	tab.do("open the bubble", chromedp.Click(chromedp.ID("cw-bubble")))
+	frame := tab.widgetFrame()
+	in := chromedp.FromNode(frame)
+	tab.do("the form asks first", chromedp.WaitVisible(chromedp.ID("prechat"), in), chromedp.WaitNotVisible(chromedp.ID("composer"), in))
+	text, err := chromedp.Run(tab.ctx, chromedp.Text(chromedp.ID("prechat"), in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "Tell us who you are") || !strings.Contains(text, "Email Id") || strings.Contains(text, "Phone") {
+		t.Errorf("pre-chat form shows %q: want the message, the enabled fields and not the disabled one", text)
+	}
+	tab.do("fill it in",
+		chromedp.SendKeys(chromedp.ID("prechat-field-emailAddress"), "grace@example.com", in),
+		chromedp.SendKeys(chromedp.ID("prechat-field-fullName"), "Grace Hopper", in),
+		chromedp.SendKeys(chromedp.ID("prechat-field-order_number"), "A-1042", in),
+		chromedp.SendKeys(chromedp.ID("prechat-content"), "Where is my order?", in),
+		chromedp.Click(chromedp.ID("prechat-start"), in))
+
+	created := hooks.await(t, "conversation_created", nil)
+	msg := hooks.await(t, "message_created", func(v map[string]any) bool { return v["content"] == "Where is my order?" })
+	sender, _ := msg["sender"].(map[string]any)
+	if sender["name"] != "Grace Hopper" || sender["email"] != "grace@example.com" {
+		t.Errorf("the first message's sender is %v, want Grace Hopper <grace@example.com>", sender)
+	}
+	if attrs, _ := created["custom_attributes"].(map[string]any); attrs["order_number"] != "A-1042" {
+		t.Errorf("conversation custom_attributes %v, want the order number asked for", created["custom_attributes"])
+	}
+	tab.do("then the chat", chromedp.WaitVisible(chromedp.ID("composer"), in), chromedp.WaitNotVisible(chromedp.ID("prechat"), in))
+	tab.ready("the message shows", `document.getElementById("messages").textContent.includes("Where is my order?")`, 5*time.Second,
+		chromedp.WithPollingInFrame(frame))
+}
+
+// A site that signs its visitor in (setUser) is not made to ask again
+// what it told: with only the name and email asked, the form goes away.
+func TestWidgetPreChatFormSkipsWhatSetUserTold(t *testing.T) {
+	tab := newBrowserTab(t)
+	e := newEnv(t)
+	webID := e.webInbox("Acme")
+	site := widgetSite(t, e, webID, func(w *chat.WebWidgetChannel) {
+		w.PreChatFormEnabled = true
+		w.PreChatFormOptions = chat.JSON(`{"pre_chat_fields":[` +
+			`{"field_type":"standard","label":"Email Id","name":"emailAddress","type":"email","required":true,"enabled":true},` +
+			`{"field_type":"standard","label":"Full name","name":"fullName","type":"text","required":true,"enabled":true}]}`)
+	})
+	hmacKey := e.inbox(webID).WebWidget.HMACToken
+	tab.do("load the page", chromedp.Navigate(site.URL+"/"), chromedp.WaitVisible(chromedp.ID("cw-bubble")))
+	tab.ready("widget loaded", `!!(window.$chatwoot && window.$chatwoot.hasLoaded)`, 15*time.Second)
+	tab.do("open the bubble", chromedp.Click(chromedp.ID("cw-bubble")))
+	frame := tab.widgetFrame()
+	in := chromedp.FromNode(frame)
+	tab.do("an anonymous visitor is asked", chromedp.WaitVisible(chromedp.ID("prechat-field-fullName"), in))
+	if _, err := chromedp.Run(tab.ctx, chromedp.Evaluate[bool](fmt.Sprintf(`window.$chatwoot.setUser("user-9", {name: "Grace Hopper", email: "grace@example.com", identifier_hash: %q}); true`,
+		identifierHash(hmacKey, "user-9")))); err != nil {
+		t.Fatal(err)
+	}
+	tab.do("signed in, the chat opens", chromedp.WaitNotVisible(chromedp.ID("prechat"), in), chromedp.WaitVisible(chromedp.ID("composer"), in))
 }

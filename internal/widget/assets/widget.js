@@ -79,6 +79,87 @@
     stream.addEventListener("conversation.typing_off", function () { $("typing").hidden = true; });
   }
 
+  // The pre-chat form (the inbox's pre_chat_form_enabled): before a first
+  // conversation, ask who the visitor is, as Chatwoot's widget does. Its
+  // options are Chatwoot's: pre_chat_message, and pre_chat_fields (name,
+  // label, type, required, enabled; field_type standard, contact_attribute
+  // or conversation_attribute), or the older require_email.
+  var preChatOpts = null; // set while the form may be shown
+  var standardFields = { emailAddress: "email", fullName: "name", phoneNumber: "phone_number" };
+  function preChatFields(opts, contact) {
+    var fields = opts.pre_chat_fields;
+    if (!Array.isArray(fields)) {
+      fields = [{ name: "fullName", label: "Full name", type: "text", enabled: true },
+        { name: "emailAddress", label: "Email address", type: "email", required: !!opts.require_email, enabled: true }];
+    }
+    // What a signed-in visitor's site told us (setUser) is not asked again;
+    // an anonymous visitor's generated name does not count.
+    var known = contact.identifier ? contact : {};
+    return fields.filter(function (f) {
+      if (!f || !f.enabled || !f.name) return false;
+      var key = standardFields[f.name];
+      return !(key && known[key]);
+    });
+  }
+
+  function showPreChat(opts, fields) {
+    $("prechat-message").textContent = opts.pre_chat_message || "Share your queries or comments here.";
+    var box = $("prechat-fields");
+    box.textContent = "";
+    fields.forEach(function (f) {
+      var label = document.createElement("label");
+      var input = document.createElement("input");
+      input.id = "prechat-field-" + f.name;
+      input.name = f.name;
+      input.type = { email: "email", number: "number", phone: "tel", date: "date", link: "url" }[f.type] || "text";
+      input.required = !!f.required;
+      label.htmlFor = input.id;
+      label.textContent = f.label || f.name;
+      box.appendChild(label);
+      box.appendChild(input);
+    });
+    $("prechat").hidden = false;
+    $("app").classList.add("prechat");
+    $("prechat").onsubmit = function (e) {
+      e.preventDefault();
+      var contact = {}, contactAttrs = {}, conversationAttrs = {};
+      fields.forEach(function (f) {
+        var v = $("prechat-field-" + f.name).value.trim();
+        if (!v) return;
+        if (standardFields[f.name]) contact[standardFields[f.name]] = v;
+        else if (f.field_type === "conversation_attribute") conversationAttrs[f.name] = v;
+        else contactAttrs[f.name] = v;
+      });
+      if (Object.keys(contactAttrs).length) contact.custom_attributes = contactAttrs;
+      var body = { contact: contact, message: { content: $("prechat-content").value.trim(), referer_url: referrerURL,
+        timestamp: initiatedAt || new Date().toString() } };
+      if (Object.keys(conversationAttrs).length) body.custom_attributes = conversationAttrs;
+      $("prechat-start").disabled = true;
+      api("POST", "conversations", body).then(function () {
+        hidePreChat();
+        return loadMessages();
+      }).catch(function (err) {
+        $("prechat-start").disabled = false;
+        post({ event: "error", message: String(err.message || err) });
+      });
+    };
+  }
+
+  function hidePreChat() {
+    preChatOpts = null;
+    $("prechat").hidden = true;
+    $("app").classList.remove("prechat");
+  }
+
+  // A site that signs its visitor in (setUser) after the form showed: what
+  // it told us is not asked any more.
+  function refreshPreChat(contact) {
+    if (!preChatOpts || $("prechat").hidden) return;
+    var fields = preChatFields(preChatOpts, contact || {});
+    if (fields.length) showPreChat(preChatOpts, fields);
+    else hidePreChat();
+  }
+
   var replyTimes = { in_a_few_minutes: "Typically replies in a few minutes", in_a_few_hours: "Typically replies in a few hours", in_a_day: "Typically replies in a day" };
   function configure() {
     return api("POST", "config").then(function (cfg) {
@@ -93,7 +174,12 @@
       $("app").classList.remove("loading");
       post({ event: "loaded", authToken: authToken });
       listen();
-      return loadMessages();
+      return loadMessages().then(function () {
+        if (!c.pre_chat_form_enabled || Object.keys(shown).length) return;
+        preChatOpts = c.pre_chat_form_options || {};
+        var fields = preChatFields(preChatOpts, cfg.contact || {});
+        if (fields.length) showPreChat(preChatOpts, fields);
+      });
     });
   }
 
@@ -146,7 +232,9 @@
         case "set-user":
           var u = msg.user || {};
           u.identifier = msg.identifier;
-          api("PATCH", "contact/set_user", { contact: u }).catch(function (err) { post({ event: "error", message: String(err.message || err) }); });
+          api("PATCH", "contact/set_user", { contact: u })
+            .then(function (c) { refreshPreChat(Object.assign({ identifier: u.identifier }, c)); })
+            .catch(function (err) { post({ event: "error", message: String(err.message || err) }); });
           break;
         case "set-custom-attributes":
           api("PATCH", "contact", { custom_attributes: msg.customAttributes }).catch(function () {});
