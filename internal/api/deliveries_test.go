@@ -771,3 +771,62 @@ func TestDeliveryLogAuth(t *testing.T) {
 		}
 	}
 }
+
+// TestRedeliverDuringAnAttempt: redelivering a delivery while an attempt of
+// it is under way waits for that attempt, then sends it again, even when
+// the attempt fails for good: the redelivery asked for is not lost, and
+// the two attempts never overlap.
+func TestRedeliverDuringAnAttempt(t *testing.T) {
+	e := newEnv(t, withSchedule(webhook.RetrySchedule{})) // the first failure is final
+	release := make(chan struct{})
+	var (
+		mu       sync.Mutex
+		inFlight int
+		overlap  bool
+		calls    int
+	)
+	got := make(chan string, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		first := calls == 1
+		inFlight++
+		overlap = overlap || inFlight > 1
+		mu.Unlock()
+		defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
+		got <- r.Header.Get("X-Chatwoot-Delivery")
+		if first {
+			<-release // hangs until the redeliver below has been asked for
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	hook, _ := e.webhook(srv.URL+"/hook", []string{"contact_created"})
+	base := hookLog(hook)
+	e.contact(map[string]any{"name": "A"})
+	var uuid string
+	select {
+	case uuid = <-got:
+	case <-time.After(15 * time.Second):
+		t.Fatal("no first attempt")
+	}
+	id := byUUID(t, e.deliveries(base, ""), uuid)
+	e.ok("POST", fmt.Sprintf("%s/deliveries/%d/redeliver", base, id), nil)
+	close(release)
+	select {
+	case again := <-got:
+		if again != uuid {
+			t.Errorf("sent %s again, want %s", again, uuid)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the redelivery asked for during the attempt never came: the failed attempt's outcome undid it")
+	}
+	e.waitStatus(base, id, "delivered", 2)
+	mu.Lock()
+	defer mu.Unlock()
+	if overlap {
+		t.Error("the redelivery was sent while the first attempt was still under way")
+	}
+}

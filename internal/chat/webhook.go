@@ -94,6 +94,11 @@ type Delivery struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	CompletedAt time.Time // when it was delivered or failed for good
+	// Requeues counts requeues by hand (redeliver, recover). An outcome is
+	// recorded with the count its attempt started from: when a requeue came
+	// meanwhile, the attempt is kept but the delivery stays pending and
+	// due, so a redelivery asked for during an attempt still happens.
+	Requeues int
 }
 
 // Endpoint returns the delivery's target.

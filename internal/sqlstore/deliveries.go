@@ -10,11 +10,12 @@ import (
 )
 
 const deliveryCols = `id, uuid, event_id, event_name, account_id, webhook_id, inbox_id, url, status, attempts, next_attempt_at,
-	lease_owner, lease_until, last_status_code, last_error, created_at, updated_at, completed_at`
+	lease_owner, lease_until, last_status_code, last_error, created_at, updated_at, completed_at, requeues`
 
 func deliveryDest(d *chat.Delivery, code *int64) []any {
 	return []any{&d.ID, &d.UUID, &d.EventID, &d.EventName, &d.AccountID, ni{&d.WebhookID}, ni{&d.InboxID}, &d.URL, &d.Status, &d.Attempts,
-		nt{&d.NextAttemptAt}, ns{&d.LeaseOwner}, nt{&d.LeaseUntil}, ni{code}, ns{&d.LastError}, nt{&d.CreatedAt}, nt{&d.UpdatedAt}, nt{&d.CompletedAt}}
+		nt{&d.NextAttemptAt}, ns{&d.LeaseOwner}, nt{&d.LeaseUntil}, ni{code}, ns{&d.LastError}, nt{&d.CreatedAt}, nt{&d.UpdatedAt}, nt{&d.CompletedAt},
+		&d.Requeues}
 }
 
 func scanDelivery(r interface{ Scan(...any) error }, d *chat.Delivery) error {
@@ -82,7 +83,7 @@ func (tx *Tx) PendingDeliveries(t time.Time, limit int) ([]chat.Delivery, error)
 // health of its target, whichever kind it is.
 const outboundSelect = `SELECT d.id, d.uuid, d.event_id, d.event_name, d.account_id, d.webhook_id, d.inbox_id, d.url, d.status, d.attempts,
 	d.next_attempt_at, d.lease_owner, d.lease_until, d.last_status_code, d.last_error, d.created_at, d.updated_at, d.completed_at,
-	e.payload, COALESCE(w.secret, a.secret, ''), w.previous_secret, w.previous_secret_expires_at,
+	d.requeues, e.payload, COALESCE(w.secret, a.secret, ''), w.previous_secret, w.previous_secret_expires_at,
 	(w.id IS NULL AND a.id IS NULL),
 	COALESCE(w.failing_since, a.failing_since), COALESCE(w.disabled_at, a.disabled_at)
 	FROM deliveries d JOIN events e ON e.id = d.event_id
@@ -126,10 +127,10 @@ func (tx *Tx) DueOutbound(now time.Time, after chat.DeliveryCursor, limit int) (
 // whose lease ran out and was taken over must not overwrite the outcome of
 // the instance that holds it now.
 func (tx *Tx) RecordOutcome(d *chat.Delivery) error {
-	_, err := tx.exec(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
-		last_status_code = ?, last_error = ?, updated_at = ?, completed_at = ? WHERE id = ? AND COALESCE(lease_owner, '') = ?`,
-		d.Status, d.Attempts, ts(d.NextAttemptAt),
-		nullID(int64(d.LastStatusCode)), nullStr(d.LastError), tsNotNull(d.UpdatedAt), ts(d.CompletedAt), d.ID, d.LeaseOwner)
+	_, err := tx.exec(`UPDATE deliveries SET `+unlessRequeued(`status = ?, next_attempt_at = ?, updated_at = ?, completed_at = ?`)+`,
+		attempts = ?, lease_owner = NULL, lease_until = NULL, last_status_code = ?, last_error = ? WHERE id = ? AND COALESCE(lease_owner, '') = ?`,
+		d.Requeues, d.Status, d.Requeues, ts(d.NextAttemptAt), d.Requeues, tsNotNull(d.UpdatedAt), d.Requeues, ts(d.CompletedAt),
+		d.Attempts, nullID(int64(d.LastStatusCode)), nullStr(d.LastError), d.ID, d.LeaseOwner)
 	return err
 }
 
@@ -324,7 +325,7 @@ func requeueSet(accountID int64, ep chat.Endpoint, t time.Time) (string, []any) 
 	// now, and freeing it would let another instance attempt it at the
 	// same time. The holder sends it again soon or records its outcome.
 	args := []any{chat.DeliveryPending, tsNotNull(t), tsNotNull(t), tsNotNull(t), tsNotNull(t)}
-	return `status = ?, next_attempt_at = ?,
+	return `status = ?, next_attempt_at = ?, requeues = requeues + 1,
 		lease_owner = CASE WHEN lease_until > ? THEN lease_owner END, lease_until = CASE WHEN lease_until > ? THEN lease_until END,
 		completed_at = NULL, updated_at = ?, url = COALESCE(` + urlQuery + `, url)`, append(args, urlArgs...)
 }
@@ -386,11 +387,25 @@ func (tx *Tx) RecordAttempt(d *chat.Delivery, a *chat.Attempt) error {
 	if len(a.ResponseHeaders) > 0 {
 		headers = string(a.ResponseHeaders)
 	}
-	_, err := tx.exec(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
-		last_attempted_at = ?, last_latency_us = ?, last_status_code = ?, last_error = ?, last_response_headers = ?, last_response_body = ?,
-		updated_at = ?, completed_at = ? WHERE id = ? AND COALESCE(lease_owner, '') = ?`,
-		d.Status, d.Attempts, ts(d.NextAttemptAt),
-		tsNotNull(a.AttemptedAt), a.Latency.Microseconds(), nullID(int64(a.StatusCode)), nullStr(a.Error), headers, a.ResponseBody,
-		tsNotNull(d.UpdatedAt), ts(d.CompletedAt), d.ID, d.LeaseOwner)
+	_, err := tx.exec(`UPDATE deliveries SET `+unlessRequeued(`status = ?, next_attempt_at = ?, updated_at = ?, completed_at = ?`)+`,
+		attempts = ?, lease_owner = NULL, lease_until = NULL,
+		last_attempted_at = ?, last_latency_us = ?, last_status_code = ?, last_error = ?, last_response_headers = ?, last_response_body = ?
+		WHERE id = ? AND COALESCE(lease_owner, '') = ?`,
+		d.Requeues, d.Status, d.Requeues, ts(d.NextAttemptAt), d.Requeues, tsNotNull(d.UpdatedAt), d.Requeues, ts(d.CompletedAt),
+		d.Attempts, tsNotNull(a.AttemptedAt), a.Latency.Microseconds(), nullID(int64(a.StatusCode)), nullStr(a.Error), headers, a.ResponseBody,
+		d.ID, d.LeaseOwner)
 	return err
+}
+
+// unlessRequeued turns "col = ?, ..." into assignments that apply only
+// while the row's requeues still equal a value given before each one: an
+// outcome whose attempt started before a requeue by hand must not undo it
+// (the delivery stays pending and due; the attempt itself is recorded).
+func unlessRequeued(sets string) string {
+	parts := strings.Split(sets, ",")
+	for i, p := range parts {
+		col, _, _ := strings.Cut(strings.TrimSpace(p), " =")
+		parts[i] = col + " = CASE WHEN requeues = ? THEN ? ELSE " + col + " END"
+	}
+	return strings.Join(parts, ", ")
 }

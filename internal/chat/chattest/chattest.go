@@ -84,6 +84,7 @@ var tests = []struct {
 	{"ExtendReleaseLeases", testExtendReleaseLeases},
 	{"ConcurrentClaims", testConcurrentClaims},
 	{"RecordOutcomes", testRecordOutcomes},
+	{"OutcomeAfterRequeue", testOutcomeAfterRequeue},
 	{"DeleteAccountWebhooks", testDeleteAccountWebhooks},
 	// deliverylog.go
 	{"FindDelivery", testFindDelivery},

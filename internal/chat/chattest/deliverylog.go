@@ -162,6 +162,7 @@ func testListAttempts(t *testing.T, s chat.Store) {
 func requeued(d chat.Delivery, t time.Time, url string) chat.Delivery {
 	d.Status, d.NextAttemptAt, d.CompletedAt, d.UpdatedAt, d.URL = chat.DeliveryPending, t, time.Time{}, t, url
 	d.LeaseOwner, d.LeaseUntil = "", time.Time{}
+	d.Requeues++
 	return d
 }
 

@@ -215,3 +215,60 @@ func testRecordOutcomes(t *testing.T, s chat.Store) {
 		t.Errorf("the stale outcome logged attempts: %+v", got)
 	}
 }
+
+// testOutcomeAfterRequeue: a delivery requeued by hand while an attempt was
+// under way keeps the requeue. The attempt's outcome is recorded (the
+// attempt count, what the receiver answered, the lease let go) but the
+// delivery stays pending and due when it was requeued, through every way
+// an outcome is written.
+func testOutcomeAfterRequeue(t *testing.T, s chat.Store) {
+	a := newDeliveryScene(t, s, "requeued")
+	ds := []chat.Delivery{
+		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 10), // RecordAttempt
+		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 11), // RecordOutcome (no attempt)
+		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 12), // RecordOutcomes, attempted
+		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 13), // RecordOutcomes, decided without an attempt
+		a.webhookDelivery(a.Events[0], chat.DeliveryPending, 14), // RecordOutcomes, not requeued: applies
+	}
+	insertDeliveries(t, s, ds)
+	taken := claim(t, s, 20, "one", 60, 5) // as the engine takes them, requeues 0
+	if len(taken) != 5 {
+		t.Fatalf("claimed %d of 5", len(taken))
+	}
+	for _, o := range taken[:4] { // redelivered by hand while attempted
+		update(t, s, func(tx chat.Tx) error {
+			_, err := tx.Requeue(a.Account.ID, a.webhookEP(), o.Delivery.ID, at(25))
+			return err
+		})
+	}
+	out := make([]chat.Delivery, 5)
+	for i, o := range taken {
+		d := o.Delivery
+		d.Status, d.Attempts, d.LastStatusCode, d.LastError, d.NextAttemptAt, d.UpdatedAt, d.CompletedAt =
+			chat.DeliveryFailed, 1, 500, "500 Internal Server Error", time.Time{}, at(30), at(30)
+		out[i] = d
+	}
+	attempt := func(i int) *chat.Attempt {
+		return &chat.Attempt{DeliveryID: out[i].ID, AttemptedAt: at(22), Latency: time.Millisecond, StatusCode: 500,
+			Error: "500 Internal Server Error", ResponseBody: []byte("down")}
+	}
+	update(t, s, func(tx chat.Tx) error { return tx.RecordAttempt(&out[0], attempt(0)) })
+	update(t, s, func(tx chat.Tx) error { return tx.RecordOutcome(&out[1]) })
+	update(t, s, func(tx chat.Tx) error {
+		return tx.RecordOutcomes(out[2:], []*chat.Attempt{attempt(2), nil, attempt(4)})
+	})
+
+	for i := range 4 {
+		got := findDelivery(t, s, a.Account.ID, ds[i].ID)
+		want := out[i]
+		want.Status, want.NextAttemptAt, want.UpdatedAt, want.CompletedAt = chat.DeliveryPending, at(25), at(25), time.Time{}
+		want.LeaseOwner, want.LeaseUntil, want.Requeues = "", time.Time{}, 1
+		check(t, "an outcome after a requeue "+string(rune('0'+i)), &want, got)
+	}
+	applied := out[4]
+	applied.LeaseOwner, applied.LeaseUntil = "", time.Time{}
+	check(t, "an outcome without a requeue", &applied, findDelivery(t, s, a.Account.ID, ds[4].ID))
+	if got := listAttempts(t, s, ds[0].ID); len(got) != 1 || got[0].StatusCode != 500 || string(got[0].ResponseBody) != "down" {
+		t.Errorf("the attempt under way at the requeue is not in the log: %+v", got)
+	}
+}
