@@ -2,11 +2,11 @@ package api
 
 import "net/http/httptest"
 
-// RoutesForTest lists the routes s registers on its mux, as
-// "METHOD /path/{param}" patterns.
+// RoutesForTest lists the routes of s's OpenAPI document (all it registers
+// on its mux but the widget's), as "METHOD /path/{param}" patterns.
 func RoutesForTest(s *Server) []string {
-	out := make([]string, 0, len(s.routes))
-	for _, rt := range s.routes {
+	out := make([]string, 0, len(s.documented))
+	for _, rt := range s.documented {
 		out = append(out, rt.Method+" "+rt.Path)
 	}
 	return out

@@ -235,12 +235,15 @@ func (b *schemaBuilder) structSchema(t reflect.Type, response bool) *ordered {
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 
+// stringParams are the path parameters that are not numeric ids.
+var stringParams = map[string]bool{"inbox_identifier": true, "source_id": true}
+
 func (s *Server) buildOpenAPI() []byte {
 	b := newSchemaBuilder()
 	paths := obj()
 	var tags []any
 	seenTag := map[string]bool{}
-	for _, rt := range s.routes {
+	for _, rt := range s.documented {
 		item, _ := paths.vals[rt.Path].(*ordered)
 		if item == nil {
 			item = obj()
@@ -254,7 +257,11 @@ func (s *Server) buildOpenAPI() []byte {
 			"operationId", strings.ToLower(rt.Method)+strings.NewReplacer("/", "_", "{", "", "}", "").Replace(rt.Path))
 		var params []any
 		for _, m := range pathParam.FindAllStringSubmatch(rt.Path, -1) {
-			params = append(params, obj("name", m[1], "in", "path", "required", true, "schema", obj("type", "integer")))
+			typ := "integer"
+			if stringParams[m[1]] {
+				typ = "string"
+			}
+			params = append(params, obj("name", m[1], "in", "path", "required", true, "schema", obj("type", typ)))
 		}
 		for _, q := range rt.Query {
 			schema := obj("type", q.Type)
@@ -275,8 +282,13 @@ func (s *Server) buildOpenAPI() []byte {
 		default:
 			op.set("security", []any{})
 		}
-		if rt.Auth == authAdmin {
+		switch rt.Auth {
+		case authAdmin:
 			op.set("description", "Administrators of the account only.")
+		case authClientInbox:
+			op.set("description", "No token: the API inbox's identifier is the credential. Open to browsers on any site (CORS).")
+		case authClientVisitor:
+			op.set("description", "No token: the inbox identifier and the contact's source_id are the credentials. Open to browsers on any site (CORS).")
 		}
 		if rt.Body != nil {
 			schema := b.schema(reflect.TypeOf(rt.Body), false)
@@ -300,7 +312,7 @@ func (s *Server) buildOpenAPI() []byte {
 		if rt.Body != nil {
 			responses.set("400", obj("$ref", "#/components/responses/BadRequest"))
 		}
-		if rt.Auth != authPublic {
+		if rt.Auth != authPublic && rt.Auth != authClientInbox && rt.Auth != authClientVisitor {
 			responses.set("401", obj("$ref", "#/components/responses/Unauthorized"))
 		}
 		if strings.Contains(rt.Path, "{") {
@@ -324,7 +336,7 @@ func (s *Server) buildOpenAPI() []byte {
 	doc := obj(
 		"openapi", "3.1.0",
 		"info", obj("title", "Parley API", "version", s.version,
-			"description", "Chatwoot-compatible Application and Platform APIs served by Parley. Request bodies are accepted wrapped ({\"contact\": {...}}) or unwrapped."),
+			"description", "Chatwoot-compatible Application, Platform and public Client APIs served by Parley. Request bodies are accepted wrapped ({\"contact\": {...}}) or unwrapped."),
 		"tags", tags,
 		"paths", paths,
 		"components", obj(

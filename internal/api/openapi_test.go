@@ -509,7 +509,15 @@ func TestOpenAPIRoutesAreServed(t *testing.T) {
 		pu   = "/platform/api/v1/users"
 		acc  = "/api/v1/accounts/{account_id}"
 		conv = acc + "/conversations/{conversation_id}"
+		pub  = "/public/api/v1/inboxes/{inbox_identifier}"
+		pcv  = pub + "/contacts/{source_id}/conversations/{conversation_id}"
 	)
+	// The public client API's path parameters that are not numbers.
+	strs := map[string]string{"inbox_identifier": e.inbox(ids["inbox"]).API.Identifier}
+	captureStr := func(k, p string) func(any) {
+		return func(v any) { strs[k] = str(t, v, p) }
+	}
+	pubConv := map[string]string{"conversation_id": "public_conversation"}
 	steps := []servedStep{
 		{op: "GET /openapi.json"},
 		{op: "GET /healthz"},
@@ -583,6 +591,23 @@ func TestOpenAPIRoutesAreServed(t *testing.T) {
 		{op: "PATCH " + conv + "/messages/{id}", ids: map[string]string{"id": "message"}, body: body("status", "delivered")},
 		{op: "DELETE " + conv + "/messages/{id}", ids: map[string]string{"id": "message"}},
 
+		// The public client API, as a program on the customer's side uses it.
+		{op: "POST " + pub + "/contacts", body: body("name", "Docs Client", "email", "docs-client@example.com"), capture: captureStr("source", "source_id")},
+		{op: "GET " + pub + "/contacts/{source_id}"},
+		{op: "PATCH " + pub + "/contacts/{source_id}", body: body("name", "Docs Client 2")},
+		{op: "PUT " + pub + "/contacts/{source_id}", body: body("phone_number", "+15550001234")},
+		{op: "POST " + pub + "/contacts/{source_id}/conversations", body: body("custom_attributes", map[string]any{"order": "A-1"}),
+			capture: capture("public_conversation", "id")},
+		{op: "GET " + pub + "/contacts/{source_id}/conversations"},
+		{op: "GET " + pcv, ids: pubConv},
+		{op: "POST " + pcv + "/toggle_typing", ids: pubConv, body: body("typing_status", "on")},
+		{op: "POST " + pcv + "/update_last_seen", ids: pubConv},
+		{op: "POST " + pcv + "/messages", ids: pubConv, body: body("content", "Hello from the client API"), capture: capture("public_message", "id")},
+		{op: "GET " + pcv + "/messages", ids: pubConv, query: "before=999999"},
+		{op: "PATCH " + pcv + "/messages/{id}", ids: map[string]string{"conversation_id": "public_conversation", "id": "public_message"},
+			body: body("submitted_values", []any{map[string]any{"title": "Yes", "value": "yes"}})},
+		{op: "POST " + pcv + "/toggle_status", ids: pubConv},
+
 		// Deletes last, on resources made for them.
 		{op: "DELETE " + acc + "/webhooks/{id}", ids: map[string]string{"id": "webhook"}},
 		{op: "DELETE " + acc + "/contacts/{id}", ids: map[string]string{"id": "contact_del"}},
@@ -622,6 +647,16 @@ func TestOpenAPIRoutesAreServed(t *testing.T) {
 		}
 		target := templateParam.ReplaceAllStringFunc(o.Path, func(m string) string {
 			name := m[1 : len(m)-1]
+			switch name {
+			case "inbox_identifier":
+				return strs[name]
+			case "source_id":
+				v, ok := strs["source"]
+				if !ok {
+					t.Fatalf("%s: no contact made through the client API yet", s.op)
+				}
+				return v
+			}
 			k := s.ids[name]
 			switch {
 			case k != "":

@@ -59,10 +59,10 @@ func (s *Server) publicUpdateContact(c *call) (any, error) {
 }
 
 // publicConversation renders a conversation with its latest messages.
-func (s *Server) publicConversation(c *call, d *chat.ConversationDetail) (any, error) {
+func (s *Server) publicConversation(c *call, d *chat.ConversationDetail) (publicConversationJSON, error) {
 	msgs, _, err := s.svc.VisitorMessages(c.ctx(), c.visitor, d.Conversation.DisplayID, 0)
 	if err != nil {
-		return nil, err
+		return publicConversationJSON{}, err
 	}
 	return newPublicConversation(d, msgs), nil
 }
@@ -72,7 +72,7 @@ func (s *Server) publicListConversations(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []any{}
+	out := []publicConversationJSON{}
 	for _, d := range list {
 		j, err := s.publicConversation(c, d)
 		if err != nil {

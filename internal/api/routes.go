@@ -135,6 +135,8 @@ const (
 	wdg = "/api/v1/widget"
 	pub = "/public/api/v1/inboxes/{inbox_identifier}"
 	pcv = pub + "/contacts/{source_id}/conversations/{conversation_id}"
+	// clientTag groups the public client API in the OpenAPI document.
+	clientTag = "Client API"
 )
 
 // visitorRouteTable lists the routes visitors call: the live-chat widget's
@@ -161,18 +163,19 @@ func (s *Server) visitorRouteTable() []route {
 		{Method: "POST", Path: wdg + "/events", Auth: authWidget, Handle: s.widgetEvent},
 		{Method: "GET", Path: wdg + "/stream", Auth: authWidget, Handle: s.widgetStream},
 
-		{Method: "POST", Path: pub + "/contacts", Auth: authClientInbox, Wrapper: "contact", Handle: s.publicCreateContact},
-		{Method: "GET", Path: pub + "/contacts/{source_id}", Auth: authClientVisitor, Handle: s.publicShowContact},
-		{Method: "PATCH", Path: pub + "/contacts/{source_id}", Auth: authClientVisitor, Wrapper: "contact", Handle: s.publicUpdateContact},
-		{Method: "PUT", Path: pub + "/contacts/{source_id}", Auth: authClientVisitor, Wrapper: "contact", Handle: s.publicUpdateContact},
-		{Method: "GET", Path: pub + "/contacts/{source_id}/conversations", Auth: authClientVisitor, Handle: s.publicListConversations},
-		{Method: "POST", Path: pub + "/contacts/{source_id}/conversations", Auth: authClientVisitor, Wrapper: "conversation", Handle: s.publicCreateConversation},
-		{Method: "GET", Path: pcv, Auth: authClientVisitor, Handle: s.publicShowConversation},
-		{Method: "POST", Path: pcv + "/toggle_status", Auth: authClientVisitor, Handle: s.publicToggleStatus},
-		{Method: "POST", Path: pcv + "/toggle_typing", Auth: authClientVisitor, Handle: s.publicToggleTyping},
-		{Method: "POST", Path: pcv + "/update_last_seen", Auth: authClientVisitor, Handle: s.publicUpdateLastSeen},
-		{Method: "GET", Path: pcv + "/messages", Auth: authClientVisitor, Handle: s.publicListMessages},
-		{Method: "POST", Path: pcv + "/messages", Auth: authClientVisitor, Wrapper: "message", Handle: s.publicCreateMessage},
-		{Method: "PATCH", Path: pcv + "/messages/{id}", Auth: authClientVisitor, Wrapper: "message", Handle: s.publicUpdateMessage},
+		{Method: "POST", Path: pub + "/contacts", Auth: authClientInbox, Tag: clientTag, Summary: "Create a contact of the inbox (source_id and pubsub_token come back)", Wrapper: "contact", Body: visitorContactBody{}, Reply: publicContactJSON{}, Handle: s.publicCreateContact},
+		{Method: "GET", Path: pub + "/contacts/{source_id}", Auth: authClientVisitor, Tag: clientTag, Summary: "Show the contact", Reply: publicContactJSON{}, Handle: s.publicShowContact},
+		{Method: "PATCH", Path: pub + "/contacts/{source_id}", Auth: authClientVisitor, Tag: clientTag, Summary: "Update the contact (identifier with identifier_hash proves who it is)", Wrapper: "contact", Body: visitorContactBody{}, Reply: publicContactJSON{}, Handle: s.publicUpdateContact},
+		{Method: "PUT", Path: pub + "/contacts/{source_id}", Auth: authClientVisitor, Tag: clientTag, Summary: "Update the contact", Wrapper: "contact", Body: visitorContactBody{}, Reply: publicContactJSON{}, Handle: s.publicUpdateContact},
+		{Method: "GET", Path: pub + "/contacts/{source_id}/conversations", Auth: authClientVisitor, Tag: clientTag, Summary: "List the contact's conversations in the inbox", Reply: []publicConversationJSON{}, Handle: s.publicListConversations},
+		{Method: "POST", Path: pub + "/contacts/{source_id}/conversations", Auth: authClientVisitor, Tag: clientTag, Summary: "Start a conversation", Wrapper: "conversation", Body: publicConversationBody{}, Reply: publicConversationJSON{}, Handle: s.publicCreateConversation},
+		{Method: "GET", Path: pcv, Auth: authClientVisitor, Tag: clientTag, Summary: "Show a conversation with its latest messages", Reply: publicConversationJSON{}, Handle: s.publicShowConversation},
+		{Method: "POST", Path: pcv + "/toggle_status", Auth: authClientVisitor, Tag: clientTag, Summary: "Resolve the conversation", Reply: publicConversationJSON{}, Handle: s.publicToggleStatus},
+		{Method: "POST", Path: pcv + "/toggle_typing", Auth: authClientVisitor, Tag: clientTag, Summary: "Tell the agents the contact is typing (on) or stopped (off)", Body: typingStatusBody{}, Handle: s.publicToggleTyping},
+		{Method: "POST", Path: pcv + "/update_last_seen", Auth: authClientVisitor, Tag: clientTag, Summary: "Mark the conversation seen by the contact now", Handle: s.publicUpdateLastSeen},
+		{Method: "GET", Path: pcv + "/messages", Auth: authClientVisitor, Tag: clientTag, Summary: "List messages, newest page first", Reply: []visitorMessageJSON{},
+			Query: []queryParam{{"before", "integer", "messages before this id"}}, Handle: s.publicListMessages},
+		{Method: "POST", Path: pcv + "/messages", Auth: authClientVisitor, Tag: clientTag, Summary: "Send a message as the contact", Wrapper: "message", Body: publicMessageBody{}, Reply: visitorMessageJSON{}, Handle: s.publicCreateMessage},
+		{Method: "PATCH", Path: pcv + "/messages/{id}", Auth: authClientVisitor, Tag: clientTag, Summary: "Answer an agent's form or options message (submitted_values)", Wrapper: "message", Body: submitBody{}, Reply: visitorMessageJSON{}, Handle: s.publicUpdateMessage},
 	}
 }

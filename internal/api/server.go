@@ -46,8 +46,11 @@ type Server struct {
 	metrics       func(w io.Writer)
 	mux           *http.ServeMux
 	routes        []route
-	openapiOnce   sync.Once
-	openapiDoc    []byte
+	// documented are the routes of the OpenAPI document: every route of
+	// routes, then the public client API's.
+	documented  []route
+	openapiOnce sync.Once
+	openapiDoc  []byte
 
 	guard   *visitorGuard
 	broker  widget.Broker
@@ -79,13 +82,18 @@ func New(cfg Config) *Server {
 		s.svc.Live = &widget.Live{Broker: s.broker}
 	}
 	s.routes = s.routeTable()
+	s.documented = append([]route(nil), s.routes...)
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
 	}
-	// The visitor routes are Parley's public face (widget, public client
-	// API), outside the OpenAPI document of the Application API.
+	// The visitor routes are Parley's public face. The public client API's
+	// (those with a tag) are in the OpenAPI document, as in Chatwoot's; the
+	// widget's are the widget's own business.
 	for _, rt := range s.visitorRouteTable() {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
+		if rt.Tag != "" {
+			s.documented = append(s.documented, rt)
+		}
 	}
 	s.registerAssets()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
