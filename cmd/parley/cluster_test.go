@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -371,18 +370,9 @@ func TestRevokedAccessStopsOnEveryInstance(t *testing.T) {
 	b := start(t, db, env...)
 	platform := func(method, url string, body any) []byte {
 		t.Helper()
-		raw, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, url, bytes.NewReader(raw))
-		req.Header.Set("api_access_token", "plat")
-		req.Header.Set("Content-Type", "application/json")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		out, _ := io.ReadAll(res.Body)
-		if res.StatusCode != 200 {
-			t.Fatalf("%s %s: %d %s", method, url, res.StatusCode, out)
+		code, out := sendJSON(t, method, url, "plat", body)
+		if code != 200 {
+			t.Fatalf("%s %s: %d %s", method, url, code, out)
 		}
 		return out
 	}

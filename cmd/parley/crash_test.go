@@ -59,9 +59,16 @@ func (c *collector) missing(acked map[int64]bool) int {
 
 func postJSON(t *testing.T, url string, body any) (int, []byte) {
 	t.Helper()
+	return sendJSON(t, "POST", url, "tok", body)
+}
+
+// sendJSON sends body as JSON with an access token; a request that gets no
+// answer reports status 0.
+func sendJSON(t *testing.T, method, url, token string, body any) (int, []byte) {
+	t.Helper()
 	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
-	req.Header.Set("api_access_token", "tok")
+	req, _ := http.NewRequest(method, url, bytes.NewReader(b))
+	req.Header.Set("api_access_token", token)
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

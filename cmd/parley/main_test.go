@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/parleyhq/parley/internal/postgres"
+	"github.com/parleyhq/parley/internal/storetest"
 )
 
 // These tests run the real parley binary as a user would.
@@ -324,6 +328,55 @@ func TestServeMetrics(t *testing.T) {
 		`parley_db_connection_waits_total{pool="write"}`} {
 		if status != 200 || !strings.Contains(body, want) {
 			t.Fatalf("metrics: %d, no %q in\n%s", status, want, body)
+		}
+	}
+}
+
+// The benchmarks run to the end and report, on SQLite and (when it is
+// configured) PostgreSQL, leaving no schema behind. What they measure is
+// not judged here: timings belong in BENCHMARKS.md.
+func TestBenchCommandsRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs short benchmarks; skipped with -short")
+	}
+	runs := [][]string{
+		{"bench", "api", "-json", "-duration", "300ms", "-clients", "2"},
+		{"bench", "-json", "-duration", "300ms", "-raw-duration=-1s", "-clients", "2"},
+		{"bench", "backlog", "-json", "-deliveries", "2000", "-endpoints", "2"},
+	}
+	if pg := os.Getenv(storetest.EnvPostgres); pg != "" {
+		runs = append(runs,
+			[]string{"bench", "api", "-json", "-duration", "300ms", "-clients", "2", "-postgres", pg},
+			[]string{"bench", "-json", "-duration", "300ms", "-raw-duration=-1s", "-clients", "2", "-postgres", pg, "-instances", "2"},
+			[]string{"bench", "backlog", "-json", "-deliveries", "2000", "-endpoints", "2", "-postgres", pg})
+	}
+	for _, args := range runs {
+		out, err := exec.Command(binary, args...).Output()
+		if err != nil {
+			t.Fatalf("parley %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		var res map[string]any
+		if err := json.Unmarshal(out, &res); err != nil {
+			t.Fatalf("parley %s: not JSON: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		for _, k := range []string{"api_errors", "errors"} {
+			if n, ok := res[k].(float64); ok && n != 0 {
+				t.Errorf("parley %s: %s = %v", strings.Join(args, " "), k, n)
+			}
+		}
+	}
+	if pg := os.Getenv(storetest.EnvPostgres); pg != "" {
+		db, err := postgres.OpenDB(t.Context(), pg, postgres.Options{MaxConns: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var left int
+		if err := db.QueryRow(`SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'parley_bench%'`).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left != 0 {
+			t.Errorf("%d benchmark schemas left behind", left)
 		}
 	}
 }

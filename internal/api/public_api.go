@@ -183,11 +183,7 @@ func (s *Server) publicCreateMessage(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := newVisitorMessage(m, d)
-	if b.EchoID.Set && !b.EchoID.Null {
-		out.EchoID = b.EchoID.V
-	}
-	return out, nil
+	return newVisitorMessage(m, d).echoing(b.EchoID), nil
 }
 
 func (s *Server) publicUpdateMessage(c *call) (any, error) {

@@ -38,6 +38,15 @@ func newVisitorMessage(m *chat.MessageDetail, d *chat.ConversationDetail) visito
 	}
 }
 
+// echoing returns the answer with the echo_id the client sent, which its
+// page uses to match the answer to the message it showed while sending.
+func (m visitorMessageJSON) echoing(id Opt[json.RawMessage]) visitorMessageJSON {
+	if id.Set && !id.Null {
+		m.EchoID = id.V
+	}
+	return m
+}
+
 func newVisitorMessages(list []*chat.MessageDetail, d *chat.ConversationDetail) []visitorMessageJSON {
 	out := []visitorMessageJSON{}
 	for _, m := range list {

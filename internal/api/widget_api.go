@@ -269,11 +269,7 @@ func (s *Server) widgetCreateMessage(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := newVisitorMessage(m, d)
-	if b.EchoID.Set && !b.EchoID.Null {
-		out.EchoID = b.EchoID.V
-	}
-	return out, nil
+	return newVisitorMessage(m, d).echoing(b.EchoID), nil
 }
 
 // submitBody answers an input message (form, options, email request).

@@ -48,18 +48,8 @@ type serverOptions struct {
 }
 
 func startServer(ctx context.Context, opt serverOptions) (*server, error) {
-	dir, err := os.MkdirTemp("", "parley-bench-")
+	store, closeStore, err := open(ctx, opt.Postgres, opt.Synchronous)
 	if err != nil {
-		return nil, err
-	}
-	var store *sqlstore.Store
-	if opt.Postgres != "" {
-		store, err = postgres.Open(ctx, opt.Postgres, postgres.Options{MaxConns: benchConns()})
-	} else {
-		store, err = sqlite.Open(ctx, filepath.Join(dir, "bench.db"), sqlite.Options{Synchronous: opt.Synchronous})
-	}
-	if err != nil {
-		os.RemoveAll(dir)
 		return nil, err
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -84,8 +74,7 @@ func startServer(ctx context.Context, opt serverOptions) (*server, error) {
 	fail := func(err error) (*server, error) {
 		stopEngine()
 		<-engineDone
-		store.Close()
-		os.RemoveAll(dir)
+		closeStore()
 		return nil, err
 	}
 	if _, _, err := svc.Bootstrap(ctx, benchToken, ""); err != nil {
@@ -102,8 +91,7 @@ func startServer(ctx context.Context, opt serverOptions) (*server, error) {
 		srv.Close()
 		stopEngine()
 		<-engineDone
-		store.Close()
-		os.RemoveAll(dir)
+		closeStore()
 	}
 	return s, nil
 }
@@ -128,16 +116,29 @@ func benchConns() int {
 // in a schema made for the run on PostgreSQL when pgURL is set, otherwise
 // in a temporary SQLite file. done closes it and removes what it made.
 func openStore(ctx context.Context, pgURL, synchronous string) (store *sqlstore.Store, done func(), err error) {
-	if pgURL != "" {
-		u, drop, err := postgres.TempSchema(ctx, pgURL, "parley_bench")
-		if err != nil {
+	if pgURL == "" {
+		return open(ctx, "", synchronous)
+	}
+	u, drop, err := postgres.TempSchema(ctx, pgURL, "parley_bench")
+	if err != nil {
+		return nil, nil, err
+	}
+	store, closeStore, err := open(ctx, u, "")
+	if err != nil {
+		drop()
+		return nil, nil, err
+	}
+	return store, func() { closeStore(); drop() }, nil
+}
+
+// open opens the store at schemaURL on PostgreSQL, or a temporary SQLite
+// file when it is empty; done closes it (and removes the file).
+func open(ctx context.Context, schemaURL, synchronous string) (store *sqlstore.Store, done func(), err error) {
+	if schemaURL != "" {
+		if store, err = postgres.Open(ctx, schemaURL, postgres.Options{MaxConns: benchConns()}); err != nil {
 			return nil, nil, err
 		}
-		if store, err = postgres.Open(ctx, u, postgres.Options{MaxConns: benchConns()}); err != nil {
-			drop()
-			return nil, nil, err
-		}
-		return store, func() { store.Close(); drop() }, nil
+		return store, func() { store.Close() }, nil
 	}
 	dir, err := os.MkdirTemp("", "parley-bench-")
 	if err != nil {

@@ -127,10 +127,10 @@ func (tx *Tx) DueOutbound(now time.Time, after chat.DeliveryCursor, limit int) (
 // whose lease ran out and was taken over must not overwrite the outcome of
 // the instance that holds it now.
 func (tx *Tx) RecordOutcome(d *chat.Delivery) error {
-	_, err := tx.exec(`UPDATE deliveries SET `+unlessRequeued(`status = ?, next_attempt_at = ?, updated_at = ?, completed_at = ?`)+`,
+	decided, args := decidedSet(d)
+	_, err := tx.exec(`UPDATE deliveries SET `+decided+`,
 		attempts = ?, lease_owner = NULL, lease_until = NULL, last_status_code = ?, last_error = ? WHERE id = ? AND COALESCE(lease_owner, '') = ?`,
-		d.Requeues, d.Status, d.Requeues, ts(d.NextAttemptAt), d.Requeues, tsNotNull(d.UpdatedAt), d.Requeues, ts(d.CompletedAt),
-		d.Attempts, nullID(int64(d.LastStatusCode)), nullStr(d.LastError), d.ID, d.LeaseOwner)
+		append(args, d.Attempts, nullID(int64(d.LastStatusCode)), nullStr(d.LastError), d.ID, d.LeaseOwner)...)
 	return err
 }
 
@@ -387,25 +387,41 @@ func (tx *Tx) RecordAttempt(d *chat.Delivery, a *chat.Attempt) error {
 	if len(a.ResponseHeaders) > 0 {
 		headers = string(a.ResponseHeaders)
 	}
-	_, err := tx.exec(`UPDATE deliveries SET `+unlessRequeued(`status = ?, next_attempt_at = ?, updated_at = ?, completed_at = ?`)+`,
-		attempts = ?, lease_owner = NULL, lease_until = NULL,
+	decided, args := decidedSet(d)
+	_, err := tx.exec(`UPDATE deliveries SET `+decided+`, attempts = ?, lease_owner = NULL, lease_until = NULL,
 		last_attempted_at = ?, last_latency_us = ?, last_status_code = ?, last_error = ?, last_response_headers = ?, last_response_body = ?
 		WHERE id = ? AND COALESCE(lease_owner, '') = ?`,
-		d.Requeues, d.Status, d.Requeues, ts(d.NextAttemptAt), d.Requeues, tsNotNull(d.UpdatedAt), d.Requeues, ts(d.CompletedAt),
-		d.Attempts, tsNotNull(a.AttemptedAt), a.Latency.Microseconds(), nullID(int64(a.StatusCode)), nullStr(a.Error), headers, a.ResponseBody,
-		d.ID, d.LeaseOwner)
+		append(args, d.Attempts, tsNotNull(a.AttemptedAt), a.Latency.Microseconds(), nullID(int64(a.StatusCode)), nullStr(a.Error), headers, a.ResponseBody,
+			d.ID, d.LeaseOwner)...)
 	return err
 }
 
-// unlessRequeued turns "col = ?, ..." into assignments that apply only
-// while the row's requeues still equal a value given before each one: an
-// outcome whose attempt started before a requeue by hand must not undo it
-// (the delivery stays pending and due; the attempt itself is recorded).
-func unlessRequeued(sets string) string {
-	parts := strings.Split(sets, ",")
-	for i, p := range parts {
-		col, _, _ := strings.Cut(strings.TrimSpace(p), " =")
+// decidedCols are what an outcome decides about its delivery. They apply
+// only while the row's requeues still equal the count the attempt started
+// from: an attempt under way when the delivery was requeued by hand must
+// not undo the requeue (the attempt itself is recorded; the delivery stays
+// pending and due).
+var decidedCols = []string{"status", "next_attempt_at", "updated_at", "completed_at"}
+
+// decidedSet is the SET clause of decidedCols for one outcome, with its
+// arguments.
+func decidedSet(d *chat.Delivery) (string, []any) {
+	vals := []any{d.Status, ts(d.NextAttemptAt), tsNotNull(d.UpdatedAt), ts(d.CompletedAt)}
+	parts := make([]string, len(decidedCols))
+	args := make([]any, 0, 2*len(decidedCols))
+	for i, col := range decidedCols {
 		parts[i] = col + " = CASE WHEN requeues = ? THEN ? ELSE " + col + " END"
+		args = append(args, d.Requeues, vals[i])
+	}
+	return strings.Join(parts, ", "), args
+}
+
+// bulkDecidedSet is decidedCols' SET clause for an UPDATE ... FROM (VALUES
+// ...) AS v, whose rows carry the columns and requeues.
+var bulkDecidedSet = func() string {
+	parts := make([]string, len(decidedCols))
+	for i, col := range decidedCols {
+		parts[i] = col + " = CASE WHEN d.requeues = v.requeues THEN v." + col + " ELSE d." + col + " END"
 	}
 	return strings.Join(parts, ", ")
-}
+}()

@@ -67,7 +67,7 @@ func (tx *Tx) RecordOutcomes(ds []chat.Delivery, as []*chat.Attempt) error {
 			args = append(args, d.ID, d.LeaseOwner, d.Status, d.Attempts, ts(d.NextAttemptAt), tsNotNull(a.AttemptedAt), a.Latency.Microseconds(),
 				nullID(int64(a.StatusCode)), nullStr(a.Error), headers, a.ResponseBody, tsNotNull(d.UpdatedAt), ts(d.CompletedAt), d.Requeues)
 		}
-		if _, err := tx.exec(`UPDATE deliveries AS d SET `+bulkUnlessRequeued+`, attempts = v.attempts,
+		if _, err := tx.exec(`UPDATE deliveries AS d SET `+bulkDecidedSet+`, attempts = v.attempts,
 			lease_owner = NULL, lease_until = NULL, last_attempted_at = v.attempted_at, last_latency_us = v.latency_us,
 			last_status_code = v.status_code, last_error = v.error, last_response_headers = v.headers, last_response_body = v.body
 			FROM (VALUES `+rows(n, `(?::bigint, ?::text, ?::text, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::text, ?::text, ?::bytea, ?::bigint, ?::bigint, ?::bigint)`)+`)
@@ -85,7 +85,7 @@ func (tx *Tx) RecordOutcomes(ds []chat.Delivery, as []*chat.Attempt) error {
 			args = append(args, d.ID, d.LeaseOwner, d.Status, d.Attempts, ts(d.NextAttemptAt), nullID(int64(d.LastStatusCode)), nullStr(d.LastError),
 				tsNotNull(d.UpdatedAt), ts(d.CompletedAt), d.Requeues)
 		}
-		if _, err := tx.exec(`UPDATE deliveries AS d SET `+bulkUnlessRequeued+`, attempts = v.attempts,
+		if _, err := tx.exec(`UPDATE deliveries AS d SET `+bulkDecidedSet+`, attempts = v.attempts,
 			lease_owner = NULL, lease_until = NULL, last_status_code = v.status_code, last_error = v.error
 			FROM (VALUES `+rows(n, `(?::bigint, ?::text, ?::text, ?::bigint, ?::bigint, ?::bigint, ?::text, ?::bigint, ?::bigint, ?::bigint)`)+`)
 			AS v (id, owner, status, attempts, next_attempt_at, status_code, error, updated_at, completed_at, requeues)
@@ -96,13 +96,6 @@ func (tx *Tx) RecordOutcomes(ds []chat.Delivery, as []*chat.Attempt) error {
 	}
 	return nil
 }
-
-// bulkUnlessRequeued sets what an outcome decides only while the row has
-// not been requeued by hand since its attempt started (see unlessRequeued).
-const bulkUnlessRequeued = `status = CASE WHEN d.requeues = v.requeues THEN v.status ELSE d.status END,
-	next_attempt_at = CASE WHEN d.requeues = v.requeues THEN v.next_attempt_at ELSE d.next_attempt_at END,
-	updated_at = CASE WHEN d.requeues = v.requeues THEN v.updated_at ELSE d.updated_at END,
-	completed_at = CASE WHEN d.requeues = v.requeues THEN v.completed_at ELSE d.completed_at END`
 
 // bulkRows caps the rows of one bulk statement (14 parameters each, well
 // under PostgreSQL's 65,535).

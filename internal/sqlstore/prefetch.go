@@ -35,27 +35,35 @@ func (tx *Tx) findConversationPrefetched(where string, args ...any) (*chat.Conve
 		})},
 		{`SELECT ` + contactCols + ` FROM contacts WHERE id = ` + sub("contact_id") + tx.forUpdate(), args, one(func(r Rows) error {
 			var v chat.Contact
-			err := scanContact(r, &v)
+			if err := scanContact(r, &v); err != nil {
+				return err
+			}
 			tx.wc.putContact(&v)
-			return err
+			return nil
 		})},
 		{`SELECT ` + contactInboxCols + ` FROM contact_inboxes WHERE id = ` + sub("contact_inbox_id"), args, one(func(r Rows) error {
 			var v chat.ContactInbox
-			err := scanContactInbox(r, &v)
+			if err := scanContactInbox(r, &v); err != nil {
+				return err
+			}
 			tx.wc.putContactInbox(&v)
-			return err
+			return nil
 		})},
 		{`SELECT ` + inboxCols + inboxFrom + ` WHERE i.id = ` + sub("inbox_id"), args, one(func(r Rows) error {
 			var v chat.Inbox
-			err := scanInbox(r, &v)
+			if err := scanInbox(r, &v); err != nil {
+				return err
+			}
 			tx.wc.inboxes[v.ID] = v
-			return err
+			return nil
 		})},
 		{`SELECT ` + accountCols + ` FROM accounts WHERE id = ` + sub("account_id"), args, one(func(r Rows) error {
 			var v chat.Account
-			err := scanAccount(r, &v)
+			if err := scanAccount(r, &v); err != nil {
+				return err
+			}
 			tx.wc.accounts[v.ID] = v
-			return err
+			return nil
 		})},
 		{`SELECT ` + webhookCols + ` FROM webhooks WHERE account_id = ` + sub("account_id") + ` ORDER BY id`, args, func(r Rows) error {
 			var err error
