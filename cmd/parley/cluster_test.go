@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/postgres"
 	"github.com/parleyhq/parley/internal/storetest"
 )
 
@@ -159,7 +160,8 @@ func TestInstancesShareDeliveriesAndSurviveAKill(t *testing.T) {
 		case <-rec.seen:
 		case <-time.After(time.Second):
 		case <-deadline:
-			t.Fatalf("%d of %d acknowledged events never reached the receiver", rec.missing(acked), len(acked))
+			t.Fatalf("%d of %d acknowledged events never reached the receiver; deliveries not delivered:\n%s\nerrors logged:\n%s",
+				rec.missing(acked), len(acked), undelivered(t, db), errorLines(a, b))
 		}
 	}
 	rec.mu.Lock()
@@ -397,4 +399,45 @@ func TestRevokedAccessStopsOnEveryInstance(t *testing.T) {
 		code, _ := get(t, b.base+"/api/v1/accounts/1/agents", user.AccessToken)
 		return code == 401
 	})
+}
+
+// errorLines returns what the servers logged at level ERROR, to tell why a
+// cluster test failed.
+func errorLines(servers ...*server) string {
+	var out []string
+	for _, s := range servers {
+		for _, line := range strings.Split(s.stdout.String(), "\n") {
+			if strings.Contains(line, "ERROR") {
+				out = append(out, line)
+			}
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// undelivered describes the deliveries that are not delivered, by status
+// and lease holder.
+func undelivered(t *testing.T, dbURL string) string {
+	db, err := postgres.OpenDB(context.Background(), dbURL, postgres.Options{MaxConns: 1})
+	if err != nil {
+		return err.Error()
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT status, COALESCE(lease_owner, ''), count(*), COALESCE(max(lease_until), 0) - (extract(epoch FROM now()) * 1e6)::bigint,
+		max(attempts), min(id) FROM deliveries WHERE status <> 'delivered' GROUP BY 1, 2`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var status, owner string
+		var n, leaseLeft, attempts, id int64
+		if err := rows.Scan(&status, &owner, &n, &leaseLeft, &attempts, &id); err != nil {
+			return err.Error()
+		}
+		out = append(out, fmt.Sprintf("%d %s, lease %q ending in %v, up to %d attempts, e.g. delivery %d", n, status, owner,
+			time.Duration(leaseLeft)*time.Microsecond, attempts, id))
+	}
+	return strings.Join(out, "\n")
 }

@@ -34,6 +34,7 @@ func writeMetrics(w io.Writer, engine *webhook.Engine, store *sqlstore.Store) {
 	metric("parley_store_write_requests_total", "counter", "Write operations committed in them.", ws.Requests)
 	metric("parley_store_write_busy_seconds_total", "counter", "Time the writer spent running batches.", ws.Busy.Seconds())
 	metric("parley_store_commit_seconds_total", "counter", "Of which committing.", ws.Commit.Seconds())
+	metric("parley_store_write_retries_total", "counter", "Write operations run again after a deadlock with another instance.", ws.Retries)
 
 	// The connection pools: on PostgreSQL one, whose waits say when
 	// -db-max-conns is too small; on SQLite a writer's and the readers'.

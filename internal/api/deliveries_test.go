@@ -288,20 +288,19 @@ func (e *testEnv) storedDelivery(accountID int64, ep chat.Endpoint, event, statu
 	case chat.DeliveryPending:
 		d.NextAttemptAt, d.CompletedAt = at.Add(365*24*time.Hour), time.Time{}
 	}
+	var ds []chat.Delivery
 	err := e.Store.Update(context.Background(), func(tx chat.Tx) error {
 		if err := tx.InsertEvent(ev); err != nil {
 			return err
 		}
 		d.EventID = ev.ID
-		ds := []chat.Delivery{d}
-		err := tx.InsertDeliveries(ds)
-		d.ID = ds[0].ID
-		return err
+		ds = []chat.Delivery{d}
+		return tx.InsertDeliveries(ds) // sets the id by the commit
 	})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return d
+	return ds[0]
 }
 
 // apiInboxURL creates an API inbox of account 1 whose webhook_url is url,

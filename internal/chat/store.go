@@ -121,7 +121,9 @@ type Tx interface {
 	UpdateWebhook(w *Webhook) error
 	DeleteWebhook(accountID, id int64) error
 
-	// InsertDeliveries writes deliveries, setting their ids.
+	// InsertDeliveries writes deliveries and sets their ids by the time the
+	// transaction commits (a server database sends the insert with the
+	// transaction's next statement, so not necessarily before it returns).
 	InsertDeliveries(ds []Delivery) error
 	// PendingDeliveries returns up to limit pending deliveries due at or
 	// before t, oldest first.
@@ -148,9 +150,11 @@ type Tx interface {
 	// deliveries due at or before now that no lease holds (or whose lease
 	// ran out), and returns them in due order with what sending them needs.
 	ClaimOutbound(now time.Time, owner string, until time.Time, limit int) ([]Outbound, error)
-	// ExtendLeases moves to until owner's leases on pending deliveries
-	// that end before endingBefore, returning how many it moved.
-	ExtendLeases(owner string, endingBefore, until time.Time) (int, error)
+	// RenewLeases moves to until owner's leases on pending deliveries that
+	// end before endingBefore and that held reports the owner still holds
+	// (in memory, to send); it releases the others of those, so that any
+	// instance may take them. It returns how many it moved and released.
+	RenewLeases(owner string, endingBefore, until time.Time, held func(id int64) bool) (renewed, released int, err error)
 	// ReleaseLeases gives up all of owner's leases.
 	ReleaseLeases(owner string) error
 	// InsertAttempt logs an attempt as it is, setting its id.

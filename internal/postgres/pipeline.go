@@ -59,6 +59,7 @@ type pipe struct {
 type pendingStmt struct {
 	query string
 	args  []any
+	scan  func(sqlstore.Rows) error // nil for Defer
 }
 
 // batch starts a pgx batch holding BEGIN when due and the deferred writes.
@@ -84,14 +85,38 @@ func (p *pipe) lead(br pgx.BatchResults, b *pgx.Batch, ours int) error {
 	p.pending = nil
 	lead := b.Len() - ours
 	for i := 0; i < lead; i++ {
-		if _, err := br.Exec(); err != nil {
-			if k := i - (lead - len(pending)); k >= 0 {
+		k := i - (lead - len(pending))
+		var err error
+		if k >= 0 && pending[k].scan != nil {
+			err = scanAll(br, pending[k].scan)
+		} else {
+			_, err = br.Exec()
+		}
+		if err != nil {
+			if k >= 0 {
 				return fmt.Errorf("%w (deferred: %.80s)", err, pending[k].query)
 			}
 			return err
 		}
 	}
 	return nil
+}
+
+// scanAll hands the next result of br to scan.
+func scanAll(br pgx.BatchResults, scan func(sqlstore.Rows) error) error {
+	r, err := br.Query()
+	if err != nil {
+		if r != nil {
+			r.Close()
+		}
+		return err
+	}
+	rs := &rows{r: r}
+	err = scan(rs)
+	if cerr := rs.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // end commits or rolls back, sending the deferred writes first. When that
@@ -132,7 +157,12 @@ func (p *pipe) end(ctx context.Context, verb string) error {
 }
 
 func (p *pipe) Defer(_ context.Context, query string, args ...any) error {
-	p.pending = append(p.pending, pendingStmt{query, args})
+	p.pending = append(p.pending, pendingStmt{query: query, args: args})
+	return nil
+}
+
+func (p *pipe) DeferQuery(_ context.Context, scan func(sqlstore.Rows) error, query string, args ...any) error {
+	p.pending = append(p.pending, pendingStmt{query: query, args: args, scan: scan})
 	return nil
 }
 
@@ -184,16 +214,7 @@ func (p *pipe) Batch(ctx context.Context, stmts []sqlstore.Stmt) error {
 	br := p.conn.SendBatch(ctx, b)
 	err := p.lead(br, b, len(stmts))
 	for i := 0; err == nil && i < len(stmts); i++ {
-		var r pgx.Rows
-		if r, err = br.Query(); err == nil {
-			rs := &rows{r: r}
-			err = stmts[i].Scan(rs)
-			if cerr := rs.Close(); err == nil {
-				err = cerr
-			}
-		} else if r != nil {
-			r.Close()
-		}
+		err = scanAll(br, stmts[i].Scan)
 	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
@@ -251,3 +272,7 @@ func (r row) Scan(dest ...any) error {
 	}
 	return r.r.Close()
 }
+
+// Discard drops the deferred writes not sent yet (the batch writer rolls
+// back to a savepoint after a request failed).
+func (p *pipe) Discard() { p.pending = nil }

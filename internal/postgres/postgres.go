@@ -147,6 +147,11 @@ func (Dialect) LastInsertID() bool { return false }
 // Embedded is false: every statement is a round trip to the server.
 func (Dialect) Embedded() bool { return false }
 
+// NextID takes an id from the sequence of table's identity column.
+func (Dialect) NextID(table string) string {
+	return `nextval(pg_get_serial_sequence('` + table + `', 'id'))`
+}
+
 // LockSuffix locks the rows an update reads: several instances write at once.
 func (Dialect) LockSuffix() string { return " FOR UPDATE" }
 

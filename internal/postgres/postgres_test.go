@@ -3,6 +3,8 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/parleyhq/parley/internal/chat"
@@ -68,11 +70,10 @@ func TestPipelineLeavesCleanConnections(t *testing.T) {
 			})
 		},
 		"cancelled": func() error {
+			// A request that started runs to its end (its batch may hold
+			// others); one cancelled before is never run.
+			cancel()
 			return s.Update(cctx, func(tx chat.Tx) error {
-				if _, err := tx.FindAccount(acct.ID); err != nil {
-					return err
-				}
-				cancel()
 				_, err := tx.FindAccount(acct.ID)
 				return err
 			})
@@ -97,4 +98,73 @@ func TestPipelineLeavesCleanConnections(t *testing.T) {
 			t.Errorf("%s: the store fails afterwards: %v", name, err)
 		}
 	}
+}
+
+// TestDeadlockIsRetried has two instances' writers lock two conversations
+// in opposite orders. PostgreSQL breaks the deadlock by failing one of
+// them; its writer runs that request again in its next batch, after its
+// own rollback has let the other through, so both writes commit.
+func TestDeadlockIsRetried(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	ctx := t.Context()
+	a, err := postgres.Open(ctx, url, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := postgres.Open(ctx, url, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	one, two := chattest.NewConversation(t, a, "one"), chattest.NewConversation(t, a, "two")
+	var (
+		runs         atomic.Int32
+		aHas, bHas   = make(chan struct{}), make(chan struct{})
+		aOnce, bOnce sync.Once
+	)
+	write := func(s chat.Store, first, second *chat.Conversation, once *sync.Once, has, other chan struct{}) error {
+		return s.Update(ctx, func(tx chat.Tx) error {
+			runs.Add(1)
+			c, err := tx.FindConversation(first.AccountID, first.DisplayID)
+			if err != nil {
+				return err
+			}
+			// Only the first run waits for the other to hold its lock.
+			once.Do(func() { close(has); <-other })
+			if _, err := tx.FindConversation(second.AccountID, second.DisplayID); err != nil {
+				return err
+			}
+			c.Priority = "high"
+			return tx.UpdateConversation(c)
+		})
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- write(a, one, two, &aOnce, aHas, bHas) }()
+	go func() { errs <- write(b, two, one, &bOnce, bHas, aHas) }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("a write that met a deadlock failed: %v", err)
+		}
+	}
+	if n := runs.Load(); n != 3 {
+		t.Errorf("the writes ran %d times, want 3 (one of them twice)", n)
+	}
+	for _, c := range []*chat.Conversation{one, two} {
+		got, err := findConversation(ctx, a, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Priority != "high" {
+			t.Errorf("conversation %d: priority %q after both writes, want high", c.DisplayID, got.Priority)
+		}
+	}
+}
+
+func findConversation(ctx context.Context, s chat.Store, c *chat.Conversation) (got *chat.Conversation, err error) {
+	err = s.View(ctx, func(tx chat.Tx) error {
+		got, err = tx.FindConversation(c.AccountID, c.DisplayID)
+		return err
+	})
+	return got, err
 }

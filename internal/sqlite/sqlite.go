@@ -119,7 +119,7 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 		read.Close()
 		return nil, err
 	}
-	return sqlstore.New(sqlstore.Options{Read: read, Write: write, GroupCommit: true, IgnoreCancel: true, Dialect: Dialect{},
+	return sqlstore.New(sqlstore.Options{Read: read, Write: write, IgnoreCancel: true, Dialect: Dialect{},
 		OnClose: []func(){cp.stop}})
 }
 
@@ -163,6 +163,9 @@ func (Dialect) Embedded() bool { return true }
 
 // SkipLocked is empty: there is one writer.
 func (Dialect) SkipLocked() string { return "" }
+
+// NextID is "": SQLite has no sequences, and its inserts cost no round trip.
+func (Dialect) NextID(string) string { return "" }
 
 // Retryable is false: the single writer never deadlocks.
 func (Dialect) Retryable(error) bool { return false }

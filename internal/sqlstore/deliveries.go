@@ -37,7 +37,7 @@ func deliveryArgs(d *chat.Delivery) []any {
 }
 
 func (tx *Tx) InsertDeliveries(ds []chat.Delivery) error {
-	if tx.d.Embedded() || len(ds) == 1 {
+	if tx.d.Embedded() {
 		// An embedded engine runs a statement in microseconds: one each.
 		for i := range ds {
 			id, err := tx.insert(deliveryInsert+deliveryValues, deliveryArgs(&ds[i])...)
@@ -56,16 +56,25 @@ func (tx *Tx) InsertDeliveries(ds []chat.Delivery) error {
 		for i := range ds[:n] {
 			args = append(args, deliveryArgs(&ds[i])...)
 		}
-		rows, err := tx.query(deliveryInsert+deliveryValues+strings.Repeat(", "+deliveryValues, n-1)+` RETURNING id`, args...)
-		ids, err := collect(rows, err, func(r Rows, id *int64) error { return r.Scan(id) })
-		if err != nil {
-			return err
+		// Their ids are needed only once the transaction commits: the
+		// insert goes with the next statement, and its answer sets them.
+		part := ds[:n]
+		scan := func(rows Rows) error {
+			ids, err := collect(rows, nil, func(r Rows, id *int64) error { return r.Scan(id) })
+			if err != nil {
+				return err
+			}
+			if len(ids) != n {
+				return chat.Internal(fmt.Errorf("inserted %d deliveries, got %d ids", n, len(ids)))
+			}
+			for i, id := range ids {
+				part[i].ID = id
+			}
+			return nil
 		}
-		if len(ids) != n {
-			return chat.Internal(fmt.Errorf("inserted %d deliveries, got %d ids", n, len(ids)))
-		}
-		for i, id := range ids {
-			ds[i].ID = id
+		query := deliveryInsert + deliveryValues + strings.Repeat(", "+deliveryValues, n-1) + ` RETURNING id`
+		if err := tx.q.DeferQuery(tx.ctx, scan, tx.d.Rebind(query), args...); err != nil {
+			return tx.wrap(err, query)
 		}
 		ds = ds[n:]
 	}
@@ -155,16 +164,49 @@ func (tx *Tx) ClaimOutbound(now time.Time, owner string, until time.Time, limit 
 	return collect(rows, err, func(r Rows, o *chat.Outbound) error { return scanOutbound(r, o) })
 }
 
-// ExtendLeases moves to until the end of every lease owner holds on a
-// pending delivery that ends before endingBefore.
-func (tx *Tx) ExtendLeases(owner string, endingBefore, until time.Time) (int, error) {
-	res, err := tx.exec(`UPDATE deliveries SET lease_until = ? WHERE lease_owner = ? AND status = 'pending' AND lease_until < ?`,
-		tsNotNull(until), owner, tsNotNull(endingBefore))
+// RenewLeases moves to until the end of owner's leases on pending
+// deliveries that end before endingBefore and that held says the owner
+// still holds, and releases the rest of those.
+func (tx *Tx) RenewLeases(owner string, endingBefore, until time.Time, held func(id int64) bool) (renewed, released int, err error) {
+	rows, err := tx.query(`SELECT id FROM deliveries WHERE lease_owner = ? AND status = 'pending' AND lease_until < ?`,
+		owner, tsNotNull(endingBefore))
+	ids, err := collect(rows, err, func(r Rows, id *int64) error { return r.Scan(id) })
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	var keep, drop []any
+	for _, id := range ids {
+		if held(id) {
+			keep = append(keep, id)
+		} else {
+			drop = append(drop, id)
+		}
+	}
+	// The owner guard leaves alone a lease whose outcome was recorded
+	// meanwhile.
+	if renewed, err = tx.updateByIDs(`UPDATE deliveries SET lease_until = ? WHERE lease_owner = ? AND id IN `,
+		[]any{tsNotNull(until), owner}, keep); err != nil {
+		return 0, 0, err
+	}
+	released, err = tx.updateByIDs(`UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND id IN `,
+		[]any{owner}, drop)
+	return renewed, released, err
+}
+
+// updateByIDs runs an UPDATE ending in "id IN " over ids, in pages.
+func (tx *Tx) updateByIDs(query string, args, ids []any) (int, error) {
+	n := 0
+	for len(ids) > 0 {
+		page := ids[:min(len(ids), 500)]
+		ids = ids[len(page):]
+		res, err := tx.exec(query+`(?`+strings.Repeat(", ?", len(page)-1)+`)`, append(append([]any{}, args...), page...)...)
+		if err != nil {
+			return 0, err
+		}
+		k, _ := res.RowsAffected()
+		n += int(k)
+	}
+	return n, nil
 }
 
 // ReleaseLeases gives up owner's leases, so that other instances need not

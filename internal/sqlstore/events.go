@@ -5,9 +5,13 @@ import (
 )
 
 func (tx *Tx) InsertEvent(ev *chat.Event) error {
-	id, err := tx.insert(`INSERT INTO events (account_id, inbox_id, name, conversation_id, message_id, contact_id, payload, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		ev.AccountID, nullID(ev.InboxID), ev.Name, nullID(ev.ConversationID), nullID(ev.MessageID), nullID(ev.ContactID), ev.Payload, tsNotNull(ev.CreatedAt))
+	const cols = `account_id, inbox_id, name, conversation_id, message_id, contact_id, payload, created_at`
+	args := []any{ev.AccountID, nullID(ev.InboxID), ev.Name, nullID(ev.ConversationID), nullID(ev.MessageID), nullID(ev.ContactID), ev.Payload, tsNotNull(ev.CreatedAt)}
+	if id := tx.reservedID(ev.ConversationID, false); id != 0 {
+		ev.ID = id
+		return tx.later(`INSERT INTO events (id, `+cols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, append([]any{id}, args...)...)
+	}
+	id, err := tx.insert(`INSERT INTO events (`+cols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	ev.ID = id
 	return err
 }

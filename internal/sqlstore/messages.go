@@ -18,13 +18,20 @@ func scanMessage(r interface{ Scan(...any) error }, m *chat.Message) error {
 }
 
 func (tx *Tx) CreateMessage(m *chat.Message) error {
-	id, err := tx.insert(`INSERT INTO messages (content, account_id, inbox_id, conversation_id, message_type, created_at, updated_at, private, status,
+	const cols = `content, account_id, inbox_id, conversation_id, message_type, created_at, updated_at, private, status,
 		source_id, content_type, content_attributes, sender_type, sender_id, external_source_ids, additional_attributes,
-		processed_message_content, sentiment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		nullStrPtr(m.Content), m.AccountID, m.InboxID, m.ConversationID, m.MessageType, tsNotNull(m.CreatedAt), tsNotNull(m.UpdatedAt), m.Private, m.Status,
+		processed_message_content, sentiment`
+	args := []any{nullStrPtr(m.Content), m.AccountID, m.InboxID, m.ConversationID, m.MessageType, tsNotNull(m.CreatedAt), tsNotNull(m.UpdatedAt), m.Private, m.Status,
 		nullStr(m.SourceID), m.ContentType, jsonText(m.ContentAttributes), nullStr(m.SenderType), nullID(m.SenderID), jsonText(m.ExternalSourceIDs), jsonText(m.AdditionalAttributes),
-		nullStrPtr(m.ProcessedMessageContent), jsonText(m.Sentiment))
-	m.ID = id
+		nullStrPtr(m.ProcessedMessageContent), jsonText(m.Sentiment)}
+	var err error
+	if id := tx.reservedID(m.ConversationID, true); id != 0 {
+		// The id is known: nothing needs this insert's answer.
+		m.ID = id
+		err = tx.later(`INSERT INTO messages (id, `+cols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append([]any{id}, args...)...)
+	} else {
+		m.ID, err = tx.insert(`INSERT INTO messages (`+cols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	}
 	if err == nil && tx.wc != nil && m.MessageType == chat.MessageIncoming {
 		// Keep the unread count of the conversation in step.
 		if u, ok := tx.wc.unread[m.ConversationID]; ok {
@@ -138,4 +145,24 @@ func ts0(t time.Time) int64 {
 		return 0
 	}
 	return t.UnixMicro()
+}
+
+// reservedID takes the id reserved for the conversation's next message (or
+// event), or returns 0.
+func (tx *Tx) reservedID(conversationID int64, message bool) int64 {
+	if tx.wc == nil || conversationID == 0 {
+		return 0
+	}
+	r, ok := tx.wc.reserved[conversationID]
+	if !ok {
+		return 0
+	}
+	var id int64
+	if message {
+		id, r.message = r.message, 0
+	} else {
+		id, r.event = r.event, 0
+	}
+	tx.wc.reserved[conversationID] = r
+	return id
 }

@@ -6,7 +6,8 @@ import "github.com/parleyhq/parley/internal/chat"
 // with the rows nearly every write of one reads next, to build the
 // conversation's JSON and route its events: the contact (locked, as
 // FindContact locks it in a write), the contact inbox, the inbox, the
-// account, the account's webhooks and the unread count. On a server the
+// account, the account's webhooks and the unread count, and reserves ids for
+// a message and an event. On a server the
 // seven statements go in one round trip instead of seven; their rows wait
 // in the transaction's cache (tx.wc), which the Tx methods keep in step
 // with the transaction's own writes.
@@ -74,6 +75,16 @@ func (tx *Tx) findConversationPrefetched(where string, args ...any) (*chat.Conve
 			` AND message_type = 'incoming' AND created_at > COALESCE(` + sub("agent_last_seen_at") + `, 0) LIMIT ?) x`,
 			append(append(append([]any{}, args...), args...), chat.UnreadCap), one(func(r Rows) error { return r.Scan(&n) })},
 	}
+	var ids reservedIDs
+	if next := tx.d.NextID("messages"); next != "" {
+		// Taken after the lock, so that ids follow the order in which
+		// the conversation's writers commit: the message and event rows
+		// can then go with the next statement instead of costing a round
+		// trip each for their ids (see CreateMessage, InsertEvent).
+		stmts = append(stmts, Stmt{`SELECT ` + next + `, ` + tx.d.NextID("events"), nil, one(func(r Rows) error {
+			return r.Scan(&ids.message, &ids.event)
+		})})
+	}
 	for i := range stmts {
 		stmts[i].Query = tx.d.Rebind(stmts[i].Query)
 	}
@@ -85,5 +96,8 @@ func (tx *Tx) findConversationPrefetched(where string, args ...any) (*chat.Conve
 	}
 	tx.wc.webhooks[c.AccountID] = hooks
 	tx.wc.unread[c.ID] = unreadCount{since: c.AgentLastSeenAt, limit: chat.UnreadCap, n: n}
+	if ids.message != 0 {
+		tx.wc.reserved[c.ID] = ids
+	}
 	return &c, nil
 }

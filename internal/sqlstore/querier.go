@@ -16,6 +16,11 @@ type Querier interface {
 	// querier holds it and sends it with the next statement (or the
 	// commit), reporting its failure there.
 	Defer(ctx context.Context, query string, args ...any) error
+	// DeferQuery runs a statement whose rows are needed only after the
+	// transaction commits (the ids of new rows). A pipelining querier
+	// sends it with the next statement and hands its rows to scan then,
+	// before the commit returns.
+	DeferQuery(ctx context.Context, scan func(Rows) error, query string, args ...any) error
 	// Batch runs statements in order, handing each one's rows to its Scan,
 	// in as few round trips as the engine allows.
 	Batch(ctx context.Context, stmts []Stmt) error
@@ -64,6 +69,10 @@ func (q sqlQuerier) QueryRowContext(ctx context.Context, query string, args ...a
 func (q sqlQuerier) Defer(ctx context.Context, query string, args ...any) error {
 	_, err := q.tx.ExecContext(ctx, query, args...)
 	return err
+}
+
+func (q sqlQuerier) DeferQuery(ctx context.Context, scan func(Rows) error, query string, args ...any) error {
+	return q.Batch(ctx, []Stmt{{Query: query, Args: args, Scan: scan}})
 }
 
 func (q sqlQuerier) Batch(ctx context.Context, stmts []Stmt) error {

@@ -34,6 +34,9 @@ type Dialect interface {
 	// SkipLocked is appended to the read of a claim, so that instances
 	// claiming at once take different rows ("" where writes are serialised).
 	SkipLocked() string
+	// NextID is an expression taking a new id for table from its
+	// sequence, or "" where ids are only given by an insert.
+	NextID(table string) string
 	// Retryable reports an error that running the transaction again
 	// resolves (a serialization failure or deadlock).
 	Retryable(err error) bool
@@ -43,12 +46,9 @@ type Dialect interface {
 type Options struct {
 	// Read serves View transactions.
 	Read *sql.DB
-	// Write serves Update transactions.
+	// Write serves Update transactions: the writer holds one of its
+	// connections (without Run).
 	Write *sql.DB
-	// GroupCommit runs Updates on one connection, committing the Updates
-	// that queue up meanwhile together (each in a savepoint). Right for
-	// SQLite, which has one writer at a time anyway.
-	GroupCommit bool
 	// MaxBatch caps the Updates committed together. Defaults to 128.
 	MaxBatch int
 	Dialect  Dialect
@@ -56,9 +56,9 @@ type Options struct {
 	OnClose []func()
 	// Run, when set, runs transactions instead of database/sql's BeginTx,
 	// on a connection the engine drives itself (PostgreSQL pipelines
-	// statements there). Write transactions then also get a cache of the
-	// rows they read, which the store pre-fills in one round trip when a
-	// conversation is looked up (see prefetch.go).
+	// statements there). The writer's transactions then read the rows a
+	// conversation write needs in one round trip when it looks the
+	// conversation up (see prefetch.go).
 	Run RunFunc
 	// IgnoreCancel runs statements without the caller's cancellation. For
 	// an embedded database a statement is microseconds of CPU, and watching
@@ -66,7 +66,10 @@ type Options struct {
 	IgnoreCancel bool
 }
 
-// Store is a chat.Store on a SQL database.
+// Store is a chat.Store on a SQL database. Every Update goes through one
+// writer, which commits the Updates that queue up meanwhile together (see
+// batch.go): SQLite has one writer at a time anyway, and on PostgreSQL a
+// commit and its round trips cost more than the writes of a request.
 type Store struct {
 	opt    Options
 	writer *batchWriter
@@ -80,21 +83,16 @@ func New(opt Options) (*Store, error) {
 		opt.MaxBatch = 128
 	}
 	s := &Store{opt: opt}
-	if opt.GroupCommit {
-		w, err := newBatchWriter(opt.Write, opt.MaxBatch, s.newTx)
-		if err != nil {
-			return nil, err
-		}
-		s.writer = w
+	w, err := newBatchWriter(opt.Write, opt.Run, opt.Dialect.Retryable, opt.MaxBatch, s.newTx)
+	if err != nil {
+		return nil, err
 	}
+	s.writer = w
 	return s, nil
 }
 
-// WriterStats reports the group-commit writer's work (zero without one).
+// WriterStats reports the writer's work.
 func (s *Store) WriterStats() WriterStats {
-	if s.writer == nil {
-		return WriterStats{}
-	}
 	s.writer.statsMu.Lock()
 	defer s.writer.statsMu.Unlock()
 	return s.writer.stats
@@ -108,9 +106,7 @@ func (s *Store) ReadDB() *sql.DB { return s.opt.Read }
 
 // Close stops the writer and closes the databases.
 func (s *Store) Close() error {
-	if s.writer != nil {
-		s.writer.close()
-	}
+	s.writer.close()
 	for _, f := range s.opt.OnClose {
 		f()
 	}
@@ -147,57 +143,12 @@ func (s *Store) View(ctx context.Context, fn func(chat.Tx) error) error {
 
 // Update runs fn in a write transaction.
 func (s *Store) Update(ctx context.Context, fn func(chat.Tx) error) error {
-	if s.writer != nil {
-		return s.writer.do(ctx, fn)
-	}
-	for try := 1; ; try++ {
-		err := s.update(ctx, fn)
-		if err == nil || try == maxTries || !s.opt.Dialect.Retryable(err) || ctx.Err() != nil {
-			return err
-		}
-	}
+	return s.writer.do(ctx, fn)
 }
 
-// maxTries bounds the runs of a transaction that keeps meeting deadlocks
-// or serialization failures.
+// maxTries bounds the runs of an Update that keeps meeting deadlocks or
+// serialization failures.
 const maxTries = 5
-
-func (s *Store) update(ctx context.Context, fn func(chat.Tx) error) error {
-	if s.opt.Run != nil {
-		var tx *Tx
-		err := s.opt.Run(ctx, true, func(q Querier) error {
-			tx = s.newTx(ctx, q, true)
-			// The cache lives as long as the transaction, so it needs no
-			// coherence with other writers: rows it holds were read (most
-			// of them locked) or written by this transaction.
-			tx.wc, tx.prefetch = newWriteCache(), true
-			return runGuarded(tx, fn)
-		})
-		if err != nil {
-			return err
-		}
-		for _, f := range tx.afterCommit {
-			f()
-		}
-		return nil
-	}
-	sqlTx, err := s.opt.Write.BeginTx(ctx, nil)
-	if err != nil {
-		return chat.Internal(fmt.Errorf("begin write: %w", err))
-	}
-	defer sqlTx.Rollback()
-	tx := s.newTx(ctx, sqlQuerier{sqlTx}, true)
-	if err := runGuarded(tx, fn); err != nil {
-		return err
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return chat.Internal(fmt.Errorf("commit: %w", err))
-	}
-	for _, f := range tx.afterCommit {
-		f()
-	}
-	return nil
-}
 
 // runGuarded runs fn, turning a panic into an internal error so that one bad
 // request cannot take the writer (and every request queued on it) down.

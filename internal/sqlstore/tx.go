@@ -18,8 +18,7 @@ type Tx struct {
 	d           Dialect
 	write       bool
 	afterCommit []func()
-	// wc is the group-commit writer's cache, or this transaction's own
-	// (Options.Run); nil elsewhere.
+	// wc is the writer's cache in Updates; nil in Views.
 	wc *writeCache
 	// prefetch asks conversation lookups to read the rows that go with
 	// the conversation in the same round trip, into wc.

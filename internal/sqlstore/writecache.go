@@ -9,11 +9,14 @@ import (
 
 // writeCache keeps rows that nearly every write reads (accounts, inboxes,
 // users, memberships, webhooks, and the conversations, contacts and contact
-// inboxes being written to), for the group-commit writer only. It is coherent by construction: on SQLite every write goes
-// through that one writer, whose Tx methods drop an entry whenever they
-// change its row. Entries filled by a request that then rolls back could
-// hold what never committed, so the writer empties the cache on every
-// rollback. Only the writer goroutine touches it: no locks.
+// inboxes being written to), for the writer only. It is coherent by
+// construction. On SQLite every write goes through that one writer, whose
+// Tx methods drop an entry whenever they change its row. On PostgreSQL other
+// instances write too, so the cache lives for one batch's transaction,
+// where the rows that change often were read locked. Entries filled by a
+// request that then rolls back could hold what never committed, so the
+// writer empties the cache on every rollback. Only the writer goroutine
+// touches it: no locks.
 type writeCache struct {
 	accounts map[int64]chat.Account
 	inboxes  map[int64]chat.Inbox
@@ -30,7 +33,13 @@ type writeCache struct {
 	// unread keeps each conversation's last count of incoming messages
 	// after a time; an incoming message written here adds to it.
 	unread map[int64]unreadCount
+	// reserved holds ids taken from the sequences right after a
+	// conversation was locked (see findConversationPrefetched), for the
+	// next message and event of that conversation.
+	reserved map[int64]reservedIDs
 }
+
+type reservedIDs struct{ message, event int64 }
 
 type unreadCount struct {
 	since time.Time
@@ -64,6 +73,7 @@ func (c *writeCache) forgetBusy() {
 	c.contacts = map[int64]chat.Contact{}
 	c.contactInbox = map[int64]chat.ContactInbox{}
 	c.unread = map[int64]unreadCount{}
+	c.reserved = map[int64]reservedIDs{}
 }
 
 func (c *writeCache) putConversation(v *chat.Conversation) {

@@ -101,7 +101,7 @@ func (r *rig) webhook(url string) *chat.Webhook {
 func (r *rig) deliveries(w *chat.Webhook, n int) []chat.Delivery {
 	r.t.Helper()
 	now := r.clock.Now()
-	var ds []chat.Delivery
+	ds := make([]chat.Delivery, 0, n)
 	r.update(func(tx chat.Tx) error {
 		for i := 0; i < n; i++ {
 			ev := &chat.Event{Name: chat.EventMessageCreated, AccountID: r.account.ID, CreatedAt: now,
@@ -111,11 +111,11 @@ func (r *rig) deliveries(w *chat.Webhook, n int) []chat.Delivery {
 			}
 			d := chat.Delivery{UUID: chat.NewUUID(), EventID: ev.ID, EventName: ev.Name, AccountID: r.account.ID, WebhookID: w.ID,
 				URL: w.URL, Status: chat.DeliveryPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
-			one := []chat.Delivery{d}
-			if err := tx.InsertDeliveries(one); err != nil {
+			// Inserted where ds holds them: their ids are set by the commit.
+			ds = append(ds, d)
+			if err := tx.InsertDeliveries(ds[i : i+1]); err != nil {
 				return err
 			}
-			ds = append(ds, one[0])
 		}
 		return nil
 	})

@@ -60,8 +60,19 @@ func (e *Engine) renewLeases(stop <-chan struct{}) {
 		case <-t.C:
 		}
 		began, start := time.Now(), e.Now().UTC()
+		// Only what the engine still holds keeps its lease: a delivery it
+		// let go of without an outcome (an attempt abandoned because the
+		// lease might run out, an outcome that failed to commit) is
+		// released, for any instance's next claim.
+		e.mu.Lock()
+		held := make(map[int64]struct{}, len(e.known))
+		for id := range e.known {
+			held[id] = struct{}{}
+		}
+		e.mu.Unlock()
 		err := e.Store.Update(context.Background(), func(tx chat.Tx) error {
-			_, err := tx.ExtendLeases(e.LeaseOwner, start.Add(e.LeaseDuration/2), start.Add(e.LeaseDuration))
+			_, _, err := tx.RenewLeases(e.LeaseOwner, start.Add(e.LeaseDuration/2), start.Add(e.LeaseDuration),
+				func(id int64) bool { _, ok := held[id]; return ok })
 			return err
 		})
 		if err != nil {

@@ -80,18 +80,22 @@ func (s *Sink) Recorded(tx chat.Tx, ev *chat.Event) error {
 	if s.Notify == nil {
 		return nil
 	}
-	out := make([]chat.Outbound, 0, len(ds))
-	for i, d := range ds {
-		if d.Status != chat.DeliveryPending {
-			continue
+	// Built after the commit: a server database sets the deliveries' ids
+	// only then (see chat.Tx.InsertDeliveries).
+	tx.AfterCommit(func() {
+		out := make([]chat.Outbound, 0, len(ds))
+		for i, d := range ds {
+			if d.Status != chat.DeliveryPending {
+				continue
+			}
+			t := targets[i]
+			out = append(out, chat.Outbound{Delivery: d, Event: ev.Name, Payload: ev.Payload, Secret: t.Secret,
+				PreviousSecret: t.PreviousSecret, PreviousSecretExpiresAt: t.PreviousSecretExpiresAt, Health: t.Health})
 		}
-		t := targets[i]
-		out = append(out, chat.Outbound{Delivery: d, Event: ev.Name, Payload: ev.Payload, Secret: t.Secret,
-			PreviousSecret: t.PreviousSecret, PreviousSecretExpiresAt: t.PreviousSecretExpiresAt, Health: t.Health})
-	}
-	if len(out) > 0 {
-		tx.AfterCommit(func() { s.Notify(out) })
-	}
+		if len(out) > 0 {
+			s.Notify(out)
+		}
+	})
 	return nil
 }
 

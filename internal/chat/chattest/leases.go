@@ -93,20 +93,39 @@ func testExtendReleaseLeases(t *testing.T, s chat.Store) {
 	claim(t, s, 20, "one", 50, 1)
 	claim(t, s, 20, "one", 70, 1)
 	claim(t, s, 20, "two", 50, 1)
-	// Only the leases ending before 60 are moved.
-	var n int
-	update(t, s, func(tx chat.Tx) (err error) { n, err = tx.ExtendLeases("one", at(60), at(90)); return err })
-	if n != 1 {
-		t.Errorf("ExtendLeases = %d, want 1", n)
+	// Only the leases ending before 60 are moved, and only those the owner
+	// still holds.
+	var renewed, released int
+	held := map[int64]bool{ds[0].ID: true, ds[1].ID: true, ds[2].ID: true}
+	update(t, s, func(tx chat.Tx) (err error) {
+		renewed, released, err = tx.RenewLeases("one", at(60), at(90), func(id int64) bool { return held[id] })
+		return err
+	})
+	if renewed != 1 || released != 0 {
+		t.Errorf("RenewLeases = %d renewed, %d released; want 1, 0", renewed, released)
 	}
 	for i, until := range []int{90, 70, 50} {
 		if got := findDelivery(t, s, a.Account.ID, ds[i].ID).LeaseUntil; !got.Equal(at(until)) {
 			t.Errorf("delivery %d leased until %v, want %v", i, got, at(until))
 		}
 	}
+	// A lease the owner no longer holds (its attempt was abandoned) is
+	// given up rather than renewed: another owner claims the delivery.
+	held[ds[0].ID] = false
+	update(t, s, func(tx chat.Tx) (err error) {
+		renewed, released, err = tx.RenewLeases("one", at(95), at(120), func(id int64) bool { return held[id] })
+		return err
+	})
+	if renewed != 1 || released != 1 {
+		t.Errorf("RenewLeases = %d renewed, %d released; want 1, 1", renewed, released)
+	}
+	if got := findDelivery(t, s, a.Account.ID, ds[1].ID).LeaseUntil; !got.Equal(at(120)) {
+		t.Errorf("held delivery leased until %v, want %v", got, at(120))
+	}
+	check(t, "ClaimOutbound after a lease was given up", []int64{ds[0].ID}, outboundIDs(claim(t, s, 21, "four", 60, 10)))
 	// Released, "one"'s deliveries are free at once; "two"'s stay held.
 	update(t, s, func(tx chat.Tx) error { return tx.ReleaseLeases("one") })
-	check(t, "ClaimOutbound after ReleaseLeases", []int64{ds[0].ID, ds[1].ID}, outboundIDs(claim(t, s, 21, "three", 60, 10)))
+	check(t, "ClaimOutbound after ReleaseLeases", []int64{ds[1].ID}, outboundIDs(claim(t, s, 21, "three", 60, 10)))
 }
 
 // testConcurrentClaims: owners claiming at once each get different
