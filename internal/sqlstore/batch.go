@@ -33,6 +33,7 @@ type batchWriter struct {
 	maxBatch  int
 	newTx     func(context.Context, Querier, bool) *Tx
 	cache     *writeCache
+	keys      *conversationKeys
 	stats     WriterStats
 	statsMu   sync.Mutex
 	reqs      chan *writeReq
@@ -66,6 +67,7 @@ func newBatchWriter(db *sql.DB, run RunFunc, retryable func(error) bool, maxBatc
 		maxBatch:  maxBatch,
 		newTx:     newTx,
 		cache:     newWriteCache(),
+		keys:      newConversationKeys(),
 		reqs:      make(chan *writeReq, 4*maxBatch),
 		done:      make(chan struct{}),
 		stopped:   make(chan struct{}),
@@ -370,7 +372,7 @@ func (w *batchWriter) runAll(q Querier, batch []*writeReq, savepoints bool) (ok 
 		// the whole transaction: every other request of the batch would
 		// fail with it. A request that has started finishes.
 		tx := w.newTx(context.WithoutCancel(r.ctx), q, true)
-		tx.wc, tx.prefetch = w.cache, w.runTx != nil
+		tx.wc, tx.prefetch, tx.keys = w.cache, w.runTx != nil, w.keys
 		err := runGuarded(tx, r.fn)
 		if err == nil && savepoints {
 			// Sends what a pipelining querier holds of the request's

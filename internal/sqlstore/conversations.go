@@ -67,11 +67,17 @@ func (tx *Tx) FindConversation(accountID, displayID int64) (*chat.Conversation, 
 			}
 		}
 	}
-	find := tx.findConversation
+	var c *chat.Conversation
+	var err error
 	if tx.prefetch {
-		find = tx.findConversationPrefetched
+		k, ok := tx.keys.byDisplay[[2]int64{accountID, displayID}]
+		if !ok {
+			k = conversationKey{accountID: accountID, displayID: displayID}
+		}
+		c, err = tx.findConversationPrefetched(k)
+	} else {
+		c, err = tx.findConversation(`account_id = ? AND display_id = ?`, accountID, displayID)
 	}
-	c, err := find(`account_id = ? AND display_id = ?`, accountID, displayID)
 	if err == nil && tx.wc != nil {
 		tx.wc.putConversation(c)
 	}
@@ -84,11 +90,17 @@ func (tx *Tx) FindConversationByID(id int64) (*chat.Conversation, error) {
 			return cloneConversation(c), nil
 		}
 	}
-	find := tx.findConversation
+	var c *chat.Conversation
+	var err error
 	if tx.prefetch {
-		find = tx.findConversationPrefetched
+		k, ok := tx.keys.byID[id]
+		if !ok {
+			k = conversationKey{id: id}
+		}
+		c, err = tx.findConversationPrefetched(k)
+	} else {
+		c, err = tx.findConversation(`id = ?`, id)
 	}
-	c, err := find(`id = ?`, id)
 	if err == nil && tx.wc != nil {
 		tx.wc.putConversation(c)
 	}

@@ -21,8 +21,10 @@ type Tx struct {
 	// wc is the writer's cache in Updates; nil in Views.
 	wc *writeCache
 	// prefetch asks conversation lookups to read the rows that go with
-	// the conversation in the same round trip, into wc.
+	// the conversation in the same round trip, into wc; keys is what the
+	// writer knows of conversations' ids then.
 	prefetch bool
+	keys     *conversationKeys
 }
 
 var _ chat.Tx = (*Tx)(nil)
