@@ -21,7 +21,7 @@ import (
 // connection and sends statements together where it can: BEGIN goes with
 // the first statement, deferred writes with the one after them, and the
 // last deferred writes with COMMIT. Reads open a READ ONLY transaction the
-// same way, so that a View can never write.
+// same way, so that a View can never write, and on one snapshot.
 func Run(db *sql.DB) sqlstore.RunFunc {
 	return func(ctx context.Context, write bool, fn func(sqlstore.Querier) error) error {
 		conn, err := db.Conn(ctx)
@@ -69,7 +69,11 @@ func (p *pipe) batch() *pgx.Batch {
 		if p.write {
 			b.Queue("begin")
 		} else {
-			b.Queue("begin read only")
+			// One snapshot for the whole read, as SQLite's readers
+			// have: under READ COMMITTED each statement would see the
+			// commits made since the last (a delivery's row from before
+			// its outcome, its attempts from after).
+			b.Queue("begin isolation level repeatable read read only")
 		}
 		p.began = true
 	}

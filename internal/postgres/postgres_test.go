@@ -2,14 +2,18 @@ package postgres_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/internal/chat"
 	"github.com/parleyhq/parley/internal/chat/chattest"
 	"github.com/parleyhq/parley/internal/postgres"
+	"github.com/parleyhq/parley/internal/sqlstore"
 	"github.com/parleyhq/parley/internal/storetest"
 )
 
@@ -167,4 +171,75 @@ func findConversation(ctx context.Context, s chat.Store, c *chat.Conversation) (
 		return err
 	})
 	return got, err
+}
+
+// TestMessageIDsFollowTheConversationLock has two instances add messages
+// to one conversation at once, each write numbering its message from a
+// counter it keeps on the conversation (read and written under the
+// conversation's lock). Ordered by id, the messages must come in counter
+// order: the writer takes a message's id after the lock, not before, so
+// ids follow the order in which the conversation's writers commit.
+func TestMessageIDsFollowTheConversationLock(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	ctx := t.Context()
+	var stores [2]*sqlstore.Store
+	for i := range stores {
+		s, err := postgres.Open(ctx, url, postgres.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		stores[i] = s
+	}
+	conv := chattest.NewConversation(t, stores[0], "ids")
+	const writers, each = 8, 25
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				err := stores[i%2].Update(ctx, func(tx chat.Tx) error {
+					c, err := tx.FindConversation(conv.AccountID, conv.DisplayID)
+					if err != nil {
+						return err
+					}
+					var n struct{ N int }
+					json.Unmarshal(c.CustomAttributes, &n)
+					n.N++
+					c.CustomAttributes, _ = json.Marshal(n)
+					if err := tx.UpdateConversation(c); err != nil {
+						return err
+					}
+					now, content := time.Now(), strconv.Itoa(n.N)
+					return tx.CreateMessage(&chat.Message{Content: &content, AccountID: c.AccountID, InboxID: c.InboxID, ConversationID: c.ID,
+						MessageType: chat.MessageIncoming, CreatedAt: now, UpdatedAt: now, Status: "sent", ContentType: "text"})
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	rows, err := stores[0].DB().QueryContext(ctx, `SELECT content FROM messages WHERE conversation_id = $1 ORDER BY id`, conv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	want := 1
+	for rows.Next() {
+		var content string
+		if err := rows.Scan(&content); err != nil {
+			t.Fatal(err)
+		}
+		if content != strconv.Itoa(want) {
+			t.Fatalf("message %d in id order holds %s: ids do not follow the order of the writes", want, content)
+		}
+		want++
+	}
+	if want != writers*each+1 {
+		t.Fatalf("%d messages, want %d", want-1, writers*each)
+	}
 }

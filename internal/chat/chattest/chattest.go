@@ -122,6 +122,7 @@ var tests = []struct {
 	{"ConcurrentUpdates", testConcurrentUpdates},
 	{"ConcurrentConflicts", testConcurrentConflicts},
 	{"UpdateAfterClose", testUpdateAfterClose},
+	{"ViewIsASnapshot", testViewIsASnapshot},
 }
 
 // update runs fn in an Update and fails the test when it fails. fn must

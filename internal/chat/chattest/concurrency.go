@@ -211,3 +211,31 @@ func testUpdateAfterClose(t *testing.T, s chat.Store) {
 		t.Error("View after Close succeeded")
 	}
 }
+
+// testViewIsASnapshot: a View reads one state of the database from its
+// first statement to its last, whatever commits meanwhile (a delivery's
+// row and its attempts, a conversation and its messages, must agree).
+func testViewIsASnapshot(t *testing.T, s chat.Store) {
+	sc := newScene(t, s, "snapshot")
+	name := sc.Account.Name
+	err := s.View(context.Background(), func(tx chat.Tx) error {
+		a, err := tx.FindAccount(sc.Account.ID)
+		if err != nil {
+			return err
+		}
+		check(t, "account name read first", name, a.Name)
+		renamed := *a
+		renamed.Name = name + " renamed"
+		update(t, s, func(tx chat.Tx) error { return tx.UpdateAccount(&renamed) })
+		if a, err = tx.FindAccount(sc.Account.ID); err != nil {
+			return err
+		}
+		check(t, "account name read again in the same View, after a commit", name, a.Name)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := get(t, s, func(tx chat.Tx) (*chat.Account, error) { return tx.FindAccount(sc.Account.ID) })
+	check(t, "account name in a later View", name+" renamed", got.Name)
+}
