@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/internal/api"
@@ -185,7 +186,7 @@ func runServe(ctx context.Context, args []string) error {
 		defer stopListening()
 		notifier := &postgres.Notifier{DB: store.DB(), URL: cfg.db.url, Channel: "parley_widget", Log: log}
 		shared := &widget.Shared{Hub: widget.NewHub(), Bus: notifier, Log: log}
-		go notifier.Listen(lctx, shared.Deliver)
+		go notifier.Listen(lctx, shared.Deliver, nil)
 		broker = shared
 		// A revoked token or a removed membership stops working on every
 		// instance at once, not when their sign-in caches expire.
@@ -195,7 +196,20 @@ func runServe(ctx context.Context, args []string) error {
 				log.Warn("telling other instances of an access change; they apply it within -auth-cache", "error", err)
 			}
 		}
-		go signIns.Listen(lctx, func([]byte) { svc.ForgetSignIns() })
+		// Sign-ins are only remembered while this instance hears of
+		// changes: it serves once it listens, and forgets what it
+		// remembers whenever it listens again after losing the
+		// connection (the news sent meanwhile is lost).
+		listening, once := make(chan struct{}), sync.Once{}
+		go signIns.Listen(lctx, func([]byte) { svc.ForgetSignIns() }, func() {
+			svc.ForgetSignIns()
+			once.Do(func() { close(listening) })
+		})
+		select {
+		case <-listening:
+		case <-time.After(10 * time.Second):
+			log.Warn("not yet listening for access changes made through other instances; they apply here within -auth-cache")
+		}
 	}
 	handler := api.New(api.Config{Service: svc, Logger: log, PlatformToken: cfg.platformToken, Version: version,
 		Metrics: func(w io.Writer) { writeMetrics(w, engine, store) }, Visitors: cfg.visitors, Broker: broker})

@@ -41,7 +41,7 @@ func (s *Service) CreateMessage(ctx context.Context, a *Actor, displayID int64, 
 		md *MessageDetail
 		cd *ConversationDetail
 	)
-	err := s.update(ctx, func(o *op) error {
+	err := s.update(WritesTo(ctx, a.AccountID, displayID), func(o *op) error {
 		c, err := findConversation(o.tx, a, displayID)
 		if err != nil {
 			return err

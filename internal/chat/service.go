@@ -228,3 +228,19 @@ func (s *Service) updateAuth(ctx context.Context, fn func(o *op) error) error {
 		return fn(o)
 	})
 }
+
+type writesTo struct{}
+
+// WritesTo tells the store which conversation (account id and display id)
+// a write is for, so that a writer that runs many writes in one
+// transaction can read and lock their conversations together, ahead of
+// them (PostgreSQL). A hint only: the write finds its conversation anyway.
+func WritesTo(ctx context.Context, accountID, displayID int64) context.Context {
+	return context.WithValue(ctx, writesTo{}, [2]int64{accountID, displayID})
+}
+
+// WritesToOf returns what WritesTo put in ctx.
+func WritesToOf(ctx context.Context) (key [2]int64, ok bool) {
+	key, ok = ctx.Value(writesTo{}).([2]int64)
+	return key, ok
+}

@@ -30,11 +30,12 @@ func (n *Notifier) Send(payload []byte) error {
 
 // Listen calls deliver with each notification's payload until ctx ends,
 // on a connection of its own, reconnecting after a failure. Notifications
-// sent while it reconnects are lost: listeners reload what they show when
-// their stream starts again.
-func (n *Notifier) Listen(ctx context.Context, deliver func([]byte)) {
+// sent while it reconnects are lost: listening, when not nil, is called
+// each time the connection listens again, for the caller to catch up on
+// what it may have missed (and, the first time, to know it is listening).
+func (n *Notifier) Listen(ctx context.Context, deliver func([]byte), listening func()) {
 	for ctx.Err() == nil {
-		err := n.listen(ctx, deliver)
+		err := n.listen(ctx, deliver, listening)
 		if ctx.Err() != nil {
 			return
 		}
@@ -46,7 +47,7 @@ func (n *Notifier) Listen(ctx context.Context, deliver func([]byte)) {
 	}
 }
 
-func (n *Notifier) listen(ctx context.Context, deliver func([]byte)) error {
+func (n *Notifier) listen(ctx context.Context, deliver func([]byte), listening func()) error {
 	conn, err := pgx.Connect(ctx, n.URL)
 	if err != nil {
 		return err
@@ -54,6 +55,9 @@ func (n *Notifier) listen(ctx context.Context, deliver func([]byte)) error {
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{n.Channel}.Sanitize()); err != nil {
 		return err
+	}
+	if listening != nil {
+		listening()
 	}
 	for {
 		note, err := conn.WaitForNotification(ctx)

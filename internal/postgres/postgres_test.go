@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -45,10 +46,19 @@ func TestRedact(t *testing.T) {
 // COMMIT, and a cancelled context. Every connection must come back idle
 // (not inside a transaction), and the store must keep working.
 func TestPipelineLeavesCleanConnections(t *testing.T) {
-	storetest.PostgresURL(t)
-	s := storetest.OpenOn(t, storetest.Postgres)
+	// Named, so that the check below sees only this store's connections
+	// (the package's other tests share the database).
+	s, err := postgres.Open(t.Context(), storetest.PostgresURL(t)+"&application_name=parley_pipeline_test", postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
 	ctx := t.Context()
 	conv := chattest.NewConversation(t, s, "pipe")
+	var named int
+	if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = 'parley_pipeline_test'`).Scan(&named); err != nil || named == 0 {
+		t.Fatalf("the store's connections are not named (%d, %v): the checks below would see none", named, err)
+	}
 	acct := &chat.Account{ID: conv.AccountID}
 	errMine := errors.New("mine")
 	cctx, cancel := context.WithCancel(ctx)
@@ -92,7 +102,7 @@ func TestPipelineLeavesCleanConnections(t *testing.T) {
 		}
 		var open int
 		if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND state LIKE 'idle in transaction%'`).Scan(&open); err != nil {
+			WHERE application_name = 'parley_pipeline_test' AND state LIKE 'idle in transaction%'`).Scan(&open); err != nil {
 			t.Fatal(err)
 		}
 		if open != 0 {
@@ -178,8 +188,17 @@ func findConversation(ctx context.Context, s chat.Store, c *chat.Conversation) (
 // counter it keeps on the conversation (read and written under the
 // conversation's lock). Ordered by id, the messages must come in counter
 // order: the writer takes a message's id after the lock, not before, so
-// ids follow the order in which the conversation's writers commit.
+// ids follow the order in which the conversation's writers commit. It runs
+// with the writes saying which conversation they are for (chat.WritesTo,
+// so that each batch reads its conversations together ahead of its
+// requests) and without.
 func TestMessageIDsFollowTheConversationLock(t *testing.T) {
+	for _, hinted := range []bool{false, true} {
+		t.Run(fmt.Sprintf("hinted=%v", hinted), func(t *testing.T) { messageIDsFollowTheLock(t, hinted) })
+	}
+}
+
+func messageIDsFollowTheLock(t *testing.T, hinted bool) {
 	url := storetest.PostgresURL(t)
 	ctx := t.Context()
 	var stores [2]*sqlstore.Store
@@ -192,6 +211,9 @@ func TestMessageIDsFollowTheConversationLock(t *testing.T) {
 		stores[i] = s
 	}
 	conv := chattest.NewConversation(t, stores[0], "ids")
+	if hinted {
+		ctx = chat.WritesTo(ctx, conv.AccountID, conv.DisplayID)
+	}
 	const writers, each = 8, 25
 	var wg sync.WaitGroup
 	for i := range writers {

@@ -274,6 +274,11 @@ func (w *batchWriter) attempt(batch []*writeReq, savepoints bool, committing *ti
 		w.cache.clear()
 	}
 	body := func(q Querier) error {
+		if w.runTx != nil {
+			if err := w.prefetch(q, batch); err != nil {
+				return err
+			}
+		}
 		ok, err := w.runAll(q, batch, savepoints)
 		if err != nil {
 			return err
@@ -309,6 +314,25 @@ func (w *batchWriter) attempt(batch []*writeReq, savepoints bool, committing *ti
 		return false, nil
 	}
 	return false, err
+}
+
+// prefetch reads and locks, in one round trip, the conversations the
+// batch's requests said they write to (chat.WritesTo): each request then
+// finds its rows in the cache instead of waiting for its own round trip,
+// and batches of several instances lock conversations in the same order.
+func (w *batchWriter) prefetch(q Querier, batch []*writeReq) error {
+	var keys [][2]int64
+	for _, r := range batch {
+		if key, ok := chat.WritesToOf(r.ctx); ok && r.err == nil {
+			keys = append(keys, key)
+		}
+	}
+	if len(keys) < 2 {
+		return nil // a lone request reads its own in as many round trips
+	}
+	tx := w.newTx(context.Background(), q, true)
+	tx.wc, tx.prefetch, tx.keys = w.cache, true, w.keys
+	return tx.prefetchConversations(keys)
 }
 
 var (

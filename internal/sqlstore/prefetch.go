@@ -1,6 +1,11 @@
 package sqlstore
 
-import "github.com/parleyhq/parley/internal/chat"
+import (
+	"sort"
+	"strconv"
+
+	"github.com/parleyhq/parley/internal/chat"
+)
 
 // conversationKey holds what never changes of a conversation: its ids and
 // those of its account, inbox and contact inbox (its contact may change: a
@@ -40,16 +45,80 @@ func (k *conversationKeys) put(c *chat.Conversation) {
 // the cache holds already (an earlier request of the batch read them) are
 // not read again, where k says which they are.
 func (tx *Tx) findConversationPrefetched(k conversationKey) (*chat.Conversation, error) {
+	p := tx.prefetchOf(k, nil)
+	if err := tx.q.Batch(tx.ctx, p.stmts); err != nil {
+		return nil, tx.wrap(err, "find conversation")
+	}
+	return p.finish()
+}
+
+// prefetchConversations reads, as findConversationPrefetched does, the
+// conversations with these (account, display id) keys that the cache does
+// not hold, all in one round trip and locking them in key order: the
+// writer does it for the requests of a batch that said which conversation
+// they write to, which then find everything in the cache. A key with no
+// conversation is passed over (its request will say so itself).
+func (tx *Tx) prefetchConversations(keys [][2]int64) error {
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i][0] < keys[j][0] || keys[i][0] == keys[j][0] && keys[i][1] < keys[j][1]
+	})
+	asked := map[string]bool{}
+	var (
+		ps  []*conversationPrefetch
+		all []Stmt
+	)
+	for i, key := range keys {
+		if _, ok := tx.wc.byDisplay[key]; ok || i > 0 && key == keys[i-1] {
+			continue
+		}
+		k, ok := tx.keys.byDisplay[key]
+		if !ok {
+			k = conversationKey{accountID: key[0], displayID: key[1]}
+		}
+		p := tx.prefetchOf(k, asked)
+		ps, all = append(ps, p), append(all, p.stmts...)
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	if err := tx.q.Batch(tx.ctx, all); err != nil {
+		return tx.wrap(err, "prefetch conversations")
+	}
+	for _, p := range ps {
+		c, err := p.finish()
+		if chat.ErrorCode(err) == chat.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		tx.wc.putConversation(c)
+	}
+	return nil
+}
+
+// conversationPrefetch is one conversation's part of a prefetch: its
+// statements, and what they read until finish files it in the cache.
+type conversationPrefetch struct {
+	tx          *Tx
+	stmts       []Stmt
+	c           chat.Conversation
+	found       bool
+	hooksCached bool
+	hooks       []chat.Webhook
+	n           int
+	ids         reservedIDs
+}
+
+// prefetchOf builds the statements that read conversation k and its rows.
+// asked, when not nil, holds the rows that statements built before (in the
+// same round trip) read already; prefetchOf adds its own.
+func (tx *Tx) prefetchOf(k conversationKey, asked map[string]bool) *conversationPrefetch {
+	p := &conversationPrefetch{tx: tx}
 	where, args := `id = ?`, []any{k.id}
 	if k.id == 0 {
 		where, args = `account_id = ? AND display_id = ?`, []any{k.accountID, k.displayID}
 	}
-	var (
-		c     chat.Conversation
-		found bool
-		hooks []chat.Webhook
-		n     int
-	)
 	one := func(scan func(Rows) error) func(Rows) error {
 		return func(r Rows) error {
 			if r.Next() {
@@ -61,24 +130,37 @@ func (tx *Tx) findConversationPrefetched(k conversationKey) (*chat.Conversation,
 		}
 	}
 	sub := func(col string) string { return `(SELECT ` + col + ` FROM conversations WHERE ` + where + `)` }
+	// cached reports a row the cache holds or a statement already reads.
+	cached := func(kind string, id int64, inCache bool) bool {
+		if inCache || id == 0 {
+			return inCache
+		}
+		key := kind + strconv.FormatInt(id, 10)
+		if asked[key] {
+			return true
+		}
+		if asked != nil {
+			asked[key] = true
+		}
+		return false
+	}
 	// by reads the row of table whose id the conversation's column col
 	// holds: given when k knows it (and skipped when the cache has it),
 	// else read from the conversation in the same statement.
-	var stmts []Stmt
 	by := func(known int64, cached bool, col, query string, scan func(Rows) error) {
 		switch {
 		case known != 0 && cached:
 		case known != 0:
-			stmts = append(stmts, Stmt{query + `?`, []any{known}, one(scan)})
+			p.stmts = append(p.stmts, Stmt{query + `?`, []any{known}, one(scan)})
 		default:
-			stmts = append(stmts, Stmt{query + sub(col), args, one(scan)})
+			p.stmts = append(p.stmts, Stmt{query + sub(col), args, one(scan)})
 		}
 	}
-	stmts = append(stmts, Stmt{`SELECT ` + conversationCols + ` FROM conversations WHERE ` + where + tx.forUpdate(), args, one(func(r Rows) error {
-		found = true
-		return scanConversation(r, &c)
+	p.stmts = append(p.stmts, Stmt{`SELECT ` + conversationCols + ` FROM conversations WHERE ` + where + tx.forUpdate(), args, one(func(r Rows) error {
+		p.found = true
+		return scanConversation(r, &p.c)
 	})})
-	stmts = append(stmts, Stmt{`SELECT ` + contactCols + ` FROM contacts WHERE id = ` + sub("contact_id") + tx.forUpdate(), args, one(func(r Rows) error {
+	p.stmts = append(p.stmts, Stmt{`SELECT ` + contactCols + ` FROM contacts WHERE id = ` + sub("contact_id") + tx.forUpdate(), args, one(func(r Rows) error {
 		var v chat.Contact
 		if err := scanContact(r, &v); err != nil {
 			return err
@@ -86,8 +168,8 @@ func (tx *Tx) findConversationPrefetched(k conversationKey) (*chat.Conversation,
 		tx.wc.putContact(&v)
 		return nil
 	})})
-	_, cached := tx.wc.contactInbox[k.contactInboxID]
-	by(k.contactInboxID, cached, "contact_inbox_id", `SELECT `+contactInboxCols+` FROM contact_inboxes WHERE id = `, func(r Rows) error {
+	_, inCache := tx.wc.contactInbox[k.contactInboxID]
+	by(k.contactInboxID, cached("ci", k.contactInboxID, inCache), "contact_inbox_id", `SELECT `+contactInboxCols+` FROM contact_inboxes WHERE id = `, func(r Rows) error {
 		var v chat.ContactInbox
 		if err := scanContactInbox(r, &v); err != nil {
 			return err
@@ -95,8 +177,8 @@ func (tx *Tx) findConversationPrefetched(k conversationKey) (*chat.Conversation,
 		tx.wc.putContactInbox(&v)
 		return nil
 	})
-	_, cached = tx.wc.inboxes[k.inboxID]
-	by(k.inboxID, cached, "inbox_id", `SELECT `+inboxCols+inboxFrom+` WHERE i.id = `, func(r Rows) error {
+	_, inCache = tx.wc.inboxes[k.inboxID]
+	by(k.inboxID, cached("inbox", k.inboxID, inCache), "inbox_id", `SELECT `+inboxCols+inboxFrom+` WHERE i.id = `, func(r Rows) error {
 		var v chat.Inbox
 		if err := scanInbox(r, &v); err != nil {
 			return err
@@ -104,8 +186,8 @@ func (tx *Tx) findConversationPrefetched(k conversationKey) (*chat.Conversation,
 		tx.wc.inboxes[v.ID] = v
 		return nil
 	})
-	_, cached = tx.wc.accounts[k.accountID]
-	by(k.accountID, cached, "account_id", `SELECT `+accountCols+` FROM accounts WHERE id = `, func(r Rows) error {
+	_, inCache = tx.wc.accounts[k.accountID]
+	by(k.accountID, cached("account", k.accountID, inCache), "account_id", `SELECT `+accountCols+` FROM accounts WHERE id = `, func(r Rows) error {
 		var v chat.Account
 		if err := scanAccount(r, &v); err != nil {
 			return err
@@ -113,15 +195,16 @@ func (tx *Tx) findConversationPrefetched(k conversationKey) (*chat.Conversation,
 		tx.wc.accounts[v.ID] = v
 		return nil
 	})
-	_, hooksCached := tx.wc.webhooks[k.accountID]
-	if !hooksCached {
+	_, inCache = tx.wc.webhooks[k.accountID]
+	p.hooksCached = cached("webhooks", k.accountID, inCache)
+	if !p.hooksCached {
 		account, accountArgs := sub("account_id"), args
 		if k.accountID != 0 {
 			account, accountArgs = `?`, []any{k.accountID}
 		}
-		stmts = append(stmts, Stmt{`SELECT ` + webhookCols + ` FROM webhooks WHERE account_id = ` + account + ` ORDER BY id`, accountArgs, func(r Rows) error {
+		p.stmts = append(p.stmts, Stmt{`SELECT ` + webhookCols + ` FROM webhooks WHERE account_id = ` + account + ` ORDER BY id`, accountArgs, func(r Rows) error {
 			var err error
-			hooks, err = collect(r, nil, func(r Rows, w *chat.Webhook) error { return scanWebhook(r, w) })
+			p.hooks, err = collect(r, nil, func(r Rows, w *chat.Webhook) error { return scanWebhook(r, w) })
 			return err
 		}})
 	}
@@ -129,35 +212,38 @@ func (tx *Tx) findConversationPrefetched(k conversationKey) (*chat.Conversation,
 	if k.id != 0 {
 		conv, convArgs = `?`, []any{k.id}
 	}
-	stmts = append(stmts, Stmt{`SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation_id = ` + conv +
+	p.stmts = append(p.stmts, Stmt{`SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation_id = ` + conv +
 		` AND message_type = 'incoming' AND created_at > COALESCE(` + sub("agent_last_seen_at") + `, 0) LIMIT ?) x`,
-		append(append(append([]any{}, convArgs...), args...), chat.UnreadCap), one(func(r Rows) error { return r.Scan(&n) })})
-	var ids reservedIDs
+		append(append(append([]any{}, convArgs...), args...), chat.UnreadCap), one(func(r Rows) error { return r.Scan(&p.n) })})
 	if next := tx.d.NextID("messages"); next != "" {
 		// Taken after the lock, so that ids follow the order in which
 		// the conversation's writers commit: the message and event rows
 		// can then go with the next statement instead of costing a round
 		// trip each for their ids (see CreateMessage, InsertEvent).
-		stmts = append(stmts, Stmt{`SELECT ` + next + `, ` + tx.d.NextID("events"), nil, one(func(r Rows) error {
-			return r.Scan(&ids.message, &ids.event)
+		p.stmts = append(p.stmts, Stmt{`SELECT ` + next + `, ` + tx.d.NextID("events"), nil, one(func(r Rows) error {
+			return r.Scan(&p.ids.message, &p.ids.event)
 		})})
 	}
-	for i := range stmts {
-		stmts[i].Query = tx.d.Rebind(stmts[i].Query)
+	for i := range p.stmts {
+		p.stmts[i].Query = tx.d.Rebind(p.stmts[i].Query)
 	}
-	if err := tx.q.Batch(tx.ctx, stmts); err != nil {
-		return nil, tx.wrap(err, "find conversation")
-	}
-	if !found {
+	return p
+}
+
+// finish files what the statements read in the cache and returns the
+// conversation.
+func (p *conversationPrefetch) finish() (*chat.Conversation, error) {
+	if !p.found {
 		return nil, chat.NotFound()
 	}
-	if !hooksCached {
-		tx.wc.webhooks[c.AccountID] = hooks
+	tx, c := p.tx, &p.c
+	if !p.hooksCached {
+		tx.wc.webhooks[c.AccountID] = p.hooks
 	}
-	tx.keys.put(&c)
-	tx.wc.unread[c.ID] = unreadCount{since: c.AgentLastSeenAt, limit: chat.UnreadCap, n: n}
-	if ids.message != 0 {
-		tx.wc.reserved[c.ID] = ids
+	tx.keys.put(c)
+	tx.wc.unread[c.ID] = unreadCount{since: c.AgentLastSeenAt, limit: chat.UnreadCap, n: p.n}
+	if p.ids.message != 0 {
+		tx.wc.reserved[c.ID] = p.ids
 	}
-	return &c, nil
+	return c, nil
 }
