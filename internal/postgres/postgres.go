@@ -147,9 +147,11 @@ func (Dialect) LastInsertID() bool { return false }
 // Embedded is false: every statement is a round trip to the server.
 func (Dialect) Embedded() bool { return false }
 
-// NextID takes an id from the sequence of table's identity column.
+// NextID takes an id from the sequence of table's identity column, named
+// by PostgreSQL's rule for the migrations' tables: pg_get_serial_sequence
+// would cost every message create two catalog lookups.
 func (Dialect) NextID(table string) string {
-	return `nextval(pg_get_serial_sequence('` + table + `', 'id'))`
+	return `nextval('` + table + `_id_seq')`
 }
 
 // LockSuffix locks the rows an update reads: several instances write at once.

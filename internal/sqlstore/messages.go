@@ -157,12 +157,15 @@ func (tx *Tx) reservedID(conversationID int64, message bool) int64 {
 	if !ok {
 		return 0
 	}
-	var id int64
+	ids := &r.event
 	if message {
-		id, r.message = r.message, 0
-	} else {
-		id, r.event = r.event, 0
+		ids = &r.message
 	}
+	if len(*ids) == 0 {
+		return 0
+	}
+	id := (*ids)[0]
+	*ids = (*ids)[1:]
 	tx.wc.reserved[conversationID] = r
 	return id
 }

@@ -45,7 +45,7 @@ func (k *conversationKeys) put(c *chat.Conversation) {
 // the cache holds already (an earlier request of the batch read them) are
 // not read again, where k says which they are.
 func (tx *Tx) findConversationPrefetched(k conversationKey) (*chat.Conversation, error) {
-	p := tx.prefetchOf(k, nil)
+	p := tx.prefetchOf(k, nil, 1)
 	if err := tx.q.Batch(tx.ctx, p.stmts); err != nil {
 		return nil, tx.wrap(err, "find conversation")
 	}
@@ -67,15 +67,23 @@ func (tx *Tx) prefetchConversations(keys [][2]int64) error {
 		ps  []*conversationPrefetch
 		all []Stmt
 	)
-	for i, key := range keys {
-		if _, ok := tx.wc.byDisplay[key]; ok || i > 0 && key == keys[i-1] {
+	for i := 0; i < len(keys); {
+		key, n := keys[i], 1
+		for i+n < len(keys) && keys[i+n] == key {
+			n++
+		}
+		i += n
+		if _, ok := tx.wc.byDisplay[key]; ok {
 			continue
 		}
 		k, ok := tx.keys.byDisplay[key]
 		if !ok {
 			k = conversationKey{accountID: key[0], displayID: key[1]}
 		}
-		p := tx.prefetchOf(k, asked)
+		// Ids for each of the batch's requests to the conversation:
+		// one reservation each would cost the second and later their
+		// own round trip, as their conversation is in the cache.
+		p := tx.prefetchOf(k, asked, n)
 		ps, all = append(ps, p), append(all, p.stmts...)
 	}
 	if len(ps) == 0 {
@@ -112,8 +120,9 @@ type conversationPrefetch struct {
 
 // prefetchOf builds the statements that read conversation k and its rows.
 // asked, when not nil, holds the rows that statements built before (in the
-// same round trip) read already; prefetchOf adds its own.
-func (tx *Tx) prefetchOf(k conversationKey, asked map[string]bool) *conversationPrefetch {
+// same round trip) read already; prefetchOf adds its own. It reserves ids
+// for n messages and n events.
+func (tx *Tx) prefetchOf(k conversationKey, asked map[string]bool, n int) *conversationPrefetch {
 	p := &conversationPrefetch{tx: tx}
 	where, args := `id = ?`, []any{k.id}
 	if k.id == 0 {
@@ -220,9 +229,16 @@ func (tx *Tx) prefetchOf(k conversationKey, asked map[string]bool) *conversation
 		// the conversation's writers commit: the message and event rows
 		// can then go with the next statement instead of costing a round
 		// trip each for their ids (see CreateMessage, InsertEvent).
-		p.stmts = append(p.stmts, Stmt{`SELECT ` + next + `, ` + tx.d.NextID("events"), nil, one(func(r Rows) error {
-			return r.Scan(&p.ids.message, &p.ids.event)
-		})})
+		p.stmts = append(p.stmts, Stmt{`SELECT ` + next + `, ` + tx.d.NextID("events") + ` FROM generate_series(1, ?)`, []any{n}, func(r Rows) error {
+			for r.Next() {
+				var m, e int64
+				if err := r.Scan(&m, &e); err != nil {
+					return err
+				}
+				p.ids.message, p.ids.event = append(p.ids.message, m), append(p.ids.event, e)
+			}
+			return r.Err()
+		}})
 	}
 	for i := range p.stmts {
 		p.stmts[i].Query = tx.d.Rebind(p.stmts[i].Query)
@@ -242,7 +258,7 @@ func (p *conversationPrefetch) finish() (*chat.Conversation, error) {
 	}
 	tx.keys.put(c)
 	tx.wc.unread[c.ID] = unreadCount{since: c.AgentLastSeenAt, limit: chat.UnreadCap, n: p.n}
-	if p.ids.message != 0 {
+	if len(p.ids.message) > 0 {
 		tx.wc.reserved[c.ID] = p.ids
 	}
 	return c, nil

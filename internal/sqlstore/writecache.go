@@ -39,7 +39,9 @@ type writeCache struct {
 	reserved map[int64]reservedIDs
 }
 
-type reservedIDs struct{ message, event int64 }
+// reservedIDs are taken in order: the sequence gave them in the order the
+// conversation's writes of the batch run.
+type reservedIDs struct{ message, event []int64 }
 
 type unreadCount struct {
 	since time.Time
