@@ -13,7 +13,8 @@ import (
 // gets its own. A database server costs a round trip per statement, which
 // capped the engine's recorder (one goroutine, one transaction at a time)
 // at a few thousand outcomes a second: there the batch takes one statement
-// per kind of write.
+// per kind of write, and none waits for its answer (the writer sends them
+// with the next request's statements).
 func (tx *Tx) RecordOutcomes(ds []chat.Delivery, as []*chat.Attempt) error {
 	if tx.d.Embedded() {
 		for i := range ds {
@@ -47,7 +48,7 @@ func (tx *Tx) RecordOutcomes(ds []chat.Delivery, as []*chat.Attempt) error {
 		for _, i := range archive[:n] {
 			args = append(args, ds[i].ID, ds[i].LeaseOwner)
 		}
-		if _, err := tx.exec(`INSERT INTO delivery_attempts (delivery_id, attempted_at, latency_us, status_code, error, response_headers, response_body)
+		if err := tx.later(`INSERT INTO delivery_attempts (delivery_id, attempted_at, latency_us, status_code, error, response_headers, response_body)
 			SELECT d.id, d.last_attempted_at, d.last_latency_us, d.last_status_code, d.last_error, d.last_response_headers, d.last_response_body
 			FROM deliveries d JOIN (VALUES `+rows(n, `(?::bigint, ?::text)`)+`) AS v (id, owner) ON d.id = v.id
 			WHERE d.last_attempted_at IS NOT NULL AND COALESCE(d.lease_owner, '') = v.owner`, args...); err != nil {
@@ -67,7 +68,7 @@ func (tx *Tx) RecordOutcomes(ds []chat.Delivery, as []*chat.Attempt) error {
 			args = append(args, d.ID, d.LeaseOwner, d.Status, d.Attempts, ts(d.NextAttemptAt), tsNotNull(a.AttemptedAt), a.Latency.Microseconds(),
 				nullID(int64(a.StatusCode)), nullStr(a.Error), headers, a.ResponseBody, tsNotNull(d.UpdatedAt), ts(d.CompletedAt), d.Requeues)
 		}
-		if _, err := tx.exec(`UPDATE deliveries AS d SET `+bulkDecidedSet+`, attempts = v.attempts,
+		if err := tx.later(`UPDATE deliveries AS d SET `+bulkDecidedSet+`, attempts = v.attempts,
 			lease_owner = NULL, lease_until = NULL, last_attempted_at = v.attempted_at, last_latency_us = v.latency_us,
 			last_status_code = v.status_code, last_error = v.error, last_response_headers = v.headers, last_response_body = v.body
 			FROM (VALUES `+rows(n, `(?::bigint, ?::text, ?::text, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::text, ?::text, ?::bytea, ?::bigint, ?::bigint, ?::bigint)`)+`)
@@ -85,7 +86,7 @@ func (tx *Tx) RecordOutcomes(ds []chat.Delivery, as []*chat.Attempt) error {
 			args = append(args, d.ID, d.LeaseOwner, d.Status, d.Attempts, ts(d.NextAttemptAt), nullID(int64(d.LastStatusCode)), nullStr(d.LastError),
 				tsNotNull(d.UpdatedAt), ts(d.CompletedAt), d.Requeues)
 		}
-		if _, err := tx.exec(`UPDATE deliveries AS d SET `+bulkDecidedSet+`, attempts = v.attempts,
+		if err := tx.later(`UPDATE deliveries AS d SET `+bulkDecidedSet+`, attempts = v.attempts,
 			lease_owner = NULL, lease_until = NULL, last_status_code = v.status_code, last_error = v.error
 			FROM (VALUES `+rows(n, `(?::bigint, ?::text, ?::text, ?::bigint, ?::bigint, ?::bigint, ?::text, ?::bigint, ?::bigint, ?::bigint)`)+`)
 			AS v (id, owner, status, attempts, next_attempt_at, status_code, error, updated_at, completed_at, requeues)
