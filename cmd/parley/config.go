@@ -59,6 +59,7 @@ type dbFlags struct {
 	url         string
 	synchronous string
 	maxConns    int
+	writers     int
 }
 
 func (f *dbFlags) register(fs *flag.FlagSet) {
@@ -66,6 +67,8 @@ func (f *dbFlags) register(fs *flag.FlagSet) {
 		"database: a SQLite file path or sqlite:// URL, or a postgres:// URL (env PARLEY_DATABASE_URL)")
 	fs.IntVar(&f.maxConns, "db-max-conns", envInt(16, "PARLEY_DB_MAX_CONNS"),
 		"PostgreSQL: connections this instance's pool opens at most; every instance has its own pool (env PARLEY_DB_MAX_CONNS)")
+	fs.IntVar(&f.writers, "db-writers", envInt(postgres.DefaultWriters, "PARLEY_DB_WRITERS"),
+		"PostgreSQL: writers committing this instance's writes side by side, each taking its share of the conversations; fewer than -db-max-conns (env PARLEY_DB_WRITERS)")
 	fs.StringVar(&f.synchronous, "sqlite-synchronous", env("NORMAL", "PARLEY_SQLITE_SYNCHRONOUS"),
 		"SQLite durability: NORMAL survives a killed process, FULL also survives power loss, slower (env PARLEY_SQLITE_SYNCHRONOUS)")
 }
@@ -73,7 +76,10 @@ func (f *dbFlags) register(fs *flag.FlagSet) {
 // open opens the configured database and applies migrations.
 func (f *dbFlags) open(ctx context.Context) (*sqlstore.Store, error) {
 	if f.postgres() {
-		return postgres.Open(ctx, f.url, postgres.Options{MaxConns: f.maxConns})
+		if f.writers < 1 {
+			return nil, fmt.Errorf("-db-writers must be at least 1, not %d", f.writers)
+		}
+		return postgres.Open(ctx, f.url, postgres.Options{MaxConns: f.maxConns, Writers: f.writers})
 	}
 	path, err := sqlite.Path(f.url)
 	if err != nil {

@@ -266,7 +266,8 @@ func TestServeGracefulShutdownFinishesInFlightRequest(t *testing.T) {
 func TestServeHelpListsConfiguration(t *testing.T) {
 	out, _ := exec.Command(binary, "serve", "-h").CombinedOutput()
 	for _, want := range []string{"-addr", "PARLEY_ADDR", "-db", "PARLEY_DATABASE_URL", "PARLEY_ADMIN_TOKEN",
-		"PARLEY_PLATFORM_TOKEN", "PARLEY_AUTH_CACHE", "PARLEY_SQLITE_SYNCHRONOUS", "PARLEY_LOG_LEVEL", "PARLEY_SHUTDOWN_TIMEOUT", "-retention", "PARLEY_RETENTION"} {
+		"PARLEY_PLATFORM_TOKEN", "PARLEY_AUTH_CACHE", "PARLEY_SQLITE_SYNCHRONOUS", "PARLEY_LOG_LEVEL", "PARLEY_SHUTDOWN_TIMEOUT", "-retention", "PARLEY_RETENTION",
+		"-db-max-conns", "PARLEY_DB_MAX_CONNS", "-db-writers", "PARLEY_DB_WRITERS"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("parley serve -h does not mention %s:\n%s", want, out)
 		}
@@ -309,6 +310,25 @@ func TestServeUnreachablePostgresIsAClearErrorWithoutThePassword(t *testing.T) {
 	}
 	if strings.Contains(string(out), "hunter2") {
 		t.Errorf("the password shows in the output:\n%s", out)
+	}
+}
+
+// TestServeDBWritersChecked: a writer count PostgreSQL cannot serve stops the
+// start with a message saying why, before anything listens.
+func TestServeDBWritersChecked(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, tc := range []struct{ args []string }{
+		{[]string{"-db-writers", "0"}},
+		{[]string{"-db-writers", "-1"}},
+		{[]string{"-db-writers", "4", "-db-max-conns", "4"}},
+	} {
+		args := append([]string{"serve", "-addr", "127.0.0.1:0", "-db", url}, tc.args...)
+		out, err := exec.CommandContext(ctx, binary, args...).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "writers") {
+			t.Errorf("%v: want a refusal naming the writers, got %v:\n%s", tc.args, err, out)
+		}
 	}
 }
 

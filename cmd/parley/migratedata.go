@@ -53,7 +53,7 @@ func runMigrateData(ctx context.Context, args []string) error {
 		return err
 	}
 	defer src.Close()
-	dst, err := postgres.Open(ctx, *to, postgres.Options{MaxConns: 2})
+	dst, err := postgres.Open(ctx, *to, postgres.Options{MaxConns: 2, Writers: 1})
 	if err != nil {
 		return err
 	}

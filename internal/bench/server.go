@@ -112,6 +112,12 @@ func benchConns() int {
 	return n
 }
 
+// benchWriters is the writer count under test (PARLEY_DB_WRITERS, as serve).
+func benchWriters() int {
+	n, _ := strconv.Atoi(os.Getenv("PARLEY_DB_WRITERS"))
+	return n
+}
+
 // openStore opens a store for a benchmark that needs no server of its own:
 // in a schema made for the run on PostgreSQL when pgURL is set, otherwise
 // in a temporary SQLite file. done closes it and removes what it made.
@@ -135,7 +141,7 @@ func openStore(ctx context.Context, pgURL, synchronous string) (store *sqlstore.
 // file when it is empty; done closes it (and removes the file).
 func open(ctx context.Context, schemaURL, synchronous string) (store *sqlstore.Store, done func(), err error) {
 	if schemaURL != "" {
-		if store, err = postgres.Open(ctx, schemaURL, postgres.Options{MaxConns: benchConns()}); err != nil {
+		if store, err = postgres.Open(ctx, schemaURL, postgres.Options{MaxConns: benchConns(), Writers: benchWriters()}); err != nil {
 			return nil, nil, err
 		}
 		return store, func() { store.Close() }, nil

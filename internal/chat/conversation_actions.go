@@ -14,7 +14,7 @@ import (
 // changeConversation runs fn on a copy of a conversation and saves it.
 func (s *Service) changeConversation(ctx context.Context, a *Actor, displayID int64, fn func(o *op, before, after *Conversation) error) (*Conversation, error) {
 	var out *Conversation
-	err := s.update(ctx, func(o *op) error {
+	err := s.update(WritesTo(ctx, a.AccountID, displayID), func(o *op) error {
 		before, err := findConversation(o.tx, a, displayID)
 		if err != nil {
 			return err
@@ -162,7 +162,7 @@ func (s *Service) SetLabels(ctx context.Context, a *Actor, displayID int64, labe
 // update_columns, it changes neither updated_at nor fires an event.
 func (s *Service) MarkSeen(ctx context.Context, a *Actor, displayID int64) (*ConversationDetail, error) {
 	var d *ConversationDetail
-	err := s.update(ctx, func(o *op) error {
+	err := s.update(WritesTo(ctx, a.AccountID, displayID), func(o *op) error {
 		c, err := findConversation(o.tx, a, displayID)
 		if err != nil {
 			return err
@@ -183,7 +183,7 @@ func (s *Service) MarkSeen(ctx context.Context, a *Actor, displayID int64) (*Con
 // Typing reports an agent typing in a conversation: typing_on or
 // typing_off. It changes nothing but is delivered like any event.
 func (s *Service) Typing(ctx context.Context, a *Actor, displayID int64, on, private bool) error {
-	return s.update(ctx, func(o *op) error {
+	return s.update(WritesTo(ctx, a.AccountID, displayID), func(o *op) error {
 		c, err := findConversation(o.tx, a, displayID)
 		if err != nil {
 			return err

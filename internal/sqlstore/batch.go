@@ -206,6 +206,7 @@ func (w *batchWriter) drain() {
 
 // WriterStats describes the writer's work so far.
 type WriterStats struct {
+	Writers  int           // writers these figures add up
 	Batches  int64         // transactions committed or rolled back
 	Requests int64         // Updates run in them
 	Busy     time.Duration // time spent running and committing batches

@@ -60,19 +60,27 @@ type Options struct {
 	// conversation write needs in one round trip when it looks the
 	// conversation up (see prefetch.go).
 	Run RunFunc
+	// Writers is how many writers a database server gets (with Run; an
+	// embedded database has one). Writes that say which conversation they
+	// are for (chat.WritesTo) go to the writer that conversation hashes
+	// to, the others to the first. Defaults to 1.
+	Writers int
 	// IgnoreCancel runs statements without the caller's cancellation. For
 	// an embedded database a statement is microseconds of CPU, and watching
 	// a context costs the driver a goroutine per statement.
 	IgnoreCancel bool
 }
 
-// Store is a chat.Store on a SQL database. Every Update goes through one
+// Store is a chat.Store on a SQL database. Every Update goes through a
 // writer, which commits the Updates that queue up meanwhile together (see
 // batch.go): SQLite has one writer at a time anyway, and on PostgreSQL a
-// commit and its round trips cost more than the writes of a request.
+// commit and its round trips cost more than the writes of a request. On
+// PostgreSQL a writer's batch runs its statements one after another in one
+// server process, so a second writer, taking other conversations, lets the
+// server use a second core.
 type Store struct {
-	opt    Options
-	writer *batchWriter
+	opt     Options
+	writers []*batchWriter
 }
 
 var _ chat.Store = (*Store)(nil)
@@ -82,20 +90,38 @@ func New(opt Options) (*Store, error) {
 	if opt.MaxBatch <= 0 {
 		opt.MaxBatch = 128
 	}
-	s := &Store{opt: opt}
-	w, err := newBatchWriter(opt.Write, opt.Run, opt.Dialect.Retryable, opt.MaxBatch, s.newTx)
-	if err != nil {
-		return nil, err
+	if opt.Writers <= 0 || opt.Run == nil {
+		opt.Writers = 1
 	}
-	s.writer = w
+	s := &Store{opt: opt}
+	for range opt.Writers {
+		w, err := newBatchWriter(opt.Write, opt.Run, opt.Dialect.Retryable, opt.MaxBatch, s.newTx)
+		if err != nil {
+			for _, w := range s.writers {
+				w.close()
+			}
+			return nil, err
+		}
+		s.writers = append(s.writers, w)
+	}
 	return s, nil
 }
 
-// WriterStats reports the writer's work.
+// WriterStats reports the writers' work, added up.
 func (s *Store) WriterStats() WriterStats {
-	s.writer.statsMu.Lock()
-	defer s.writer.statsMu.Unlock()
-	return s.writer.stats
+	var sum WriterStats
+	for _, w := range s.writers {
+		w.statsMu.Lock()
+		st := w.stats
+		w.statsMu.Unlock()
+		sum.Writers++
+		sum.Batches += st.Batches
+		sum.Requests += st.Requests
+		sum.Busy += st.Busy
+		sum.Commit += st.Commit
+		sum.Retries += st.Retries
+	}
+	return sum
 }
 
 // DB returns the database Updates write to, for migrations and tools.
@@ -106,7 +132,9 @@ func (s *Store) ReadDB() *sql.DB { return s.opt.Read }
 
 // Close stops the writer and closes the databases.
 func (s *Store) Close() error {
-	s.writer.close()
+	for _, w := range s.writers {
+		w.close()
+	}
 	for _, f := range s.opt.OnClose {
 		f()
 	}
@@ -143,7 +171,20 @@ func (s *Store) View(ctx context.Context, fn func(chat.Tx) error) error {
 
 // Update runs fn in a write transaction.
 func (s *Store) Update(ctx context.Context, fn func(chat.Tx) error) error {
-	return s.writer.do(ctx, fn)
+	return s.writerFor(ctx).do(ctx, fn)
+}
+
+// writerFor picks the writer of the conversation ctx says the write is for:
+// the writes of one conversation then queue in one writer, in the order
+// they came, and never wait for each other's locks across writers.
+func (s *Store) writerFor(ctx context.Context) *batchWriter {
+	if len(s.writers) > 1 {
+		if key, ok := chat.WritesToOf(ctx); ok {
+			h := uint64(key[0])*0x9E3779B97F4A7C15 ^ uint64(key[1])
+			return s.writers[h%uint64(len(s.writers))]
+		}
+	}
+	return s.writers[0]
 }
 
 // maxTries bounds the runs of an Update that keeps meeting deadlocks or
