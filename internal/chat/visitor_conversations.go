@@ -157,7 +157,7 @@ func (s *Service) SendVisitorMessage(ctx context.Context, v *Visitor, displayID 
 		cd *ConversationDetail
 	)
 	a := v.actor()
-	err := s.update(ctx, func(o *op) error {
+	err := s.update(v.writesTo(ctx, displayID), func(o *op) error {
 		c, err := visitorConversation(o.tx, v, displayID)
 		if err != nil {
 			return err
@@ -251,7 +251,7 @@ func (s *Service) SubmitForm(ctx context.Context, v *Visitor, displayID, id int6
 		md *MessageDetail
 		cd *ConversationDetail
 	)
-	err := s.update(ctx, func(o *op) error {
+	err := s.update(v.writesTo(ctx, displayID), func(o *op) error {
 		c, err := visitorConversationOrNone(o.tx, v, displayID)
 		if err != nil {
 			return err
@@ -295,7 +295,7 @@ func (s *Service) SubmitForm(ctx context.Context, v *Visitor, displayID, id int6
 // VisitorTyping reports the visitor typing (conversation_typing_on/off,
 // with the contact as the user).
 func (s *Service) VisitorTyping(ctx context.Context, v *Visitor, displayID int64, on bool) error {
-	return s.update(ctx, func(o *op) error {
+	return s.update(v.writesTo(ctx, displayID), func(o *op) error {
 		c, err := visitorConversationOrNone(o.tx, v, displayID)
 		if err != nil {
 			return err
@@ -314,7 +314,7 @@ func (s *Service) VisitorTyping(ctx context.Context, v *Visitor, displayID int64
 // (contact_last_seen_at), without an event, as Chatwoot's update_columns.
 func (s *Service) VisitorSeen(ctx context.Context, v *Visitor, displayID int64) (*ConversationDetail, error) {
 	var d *ConversationDetail
-	err := s.update(ctx, func(o *op) error {
+	err := s.update(v.writesTo(ctx, displayID), func(o *op) error {
 		c, err := visitorConversationOrNone(o.tx, v, displayID)
 		if err != nil {
 			return err
@@ -334,7 +334,7 @@ func (s *Service) VisitorSeen(ctx context.Context, v *Visitor, displayID int64) 
 // naming the contact.
 func (s *Service) VisitorResolve(ctx context.Context, v *Visitor, displayID int64) (*ConversationDetail, error) {
 	var d *ConversationDetail
-	err := s.update(ctx, func(o *op) error {
+	err := s.update(v.writesTo(ctx, displayID), func(o *op) error {
 		before, err := visitorConversationOrNone(o.tx, v, displayID)
 		if err != nil {
 			return err
@@ -373,4 +373,14 @@ func (s *Service) WidgetTriggered(ctx context.Context, v *Visitor, info JSON) er
 			ContactID: v.Contact.ID, ContactInboxID: v.ContactInbox.ID, Info: obj})
 		return nil
 	})
+}
+
+// writesTo tells the store which conversation a visitor's write is for, when
+// the request names one (see WritesTo): its writes then queue with the
+// agents' writes to it.
+func (v *Visitor) writesTo(ctx context.Context, displayID int64) context.Context {
+	if displayID == 0 {
+		return ctx
+	}
+	return WritesTo(ctx, v.Inbox.AccountID, displayID)
 }
