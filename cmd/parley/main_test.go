@@ -344,7 +344,7 @@ func TestServeMetrics(t *testing.T) {
 	s := start(t, filepath.Join(t.TempDir(), "parley.db"), "PARLEY_ADMIN_TOKEN=tok")
 	status, body := get(t, s.base+"/metrics", "")
 	for _, want := range []string{`parley_webhook_attempts_total{outcome="delivered"} 0`, "parley_webhook_queued 0",
-		"# TYPE parley_store_write_batches_total counter", `parley_db_connections_open{pool="read"}`,
+		"# TYPE parley_store_write_batches_total counter", "parley_store_writers 1", `parley_db_connections_open{pool="read"}`,
 		`parley_db_connection_waits_total{pool="write"}`} {
 		if status != 200 || !strings.Contains(body, want) {
 			t.Fatalf("metrics: %d, no %q in\n%s", status, want, body)

@@ -32,9 +32,10 @@ func writeMetrics(w io.Writer, engine *webhook.Engine, store *sqlstore.Store) {
 	metric("parley_webhook_endpoints", "gauge", "Endpoints the engine has seen since the start.", es.Endpoints)
 	metric("parley_store_write_batches_total", "counter", "Write transactions (group commits).", ws.Batches)
 	metric("parley_store_write_requests_total", "counter", "Write operations committed in them.", ws.Requests)
-	metric("parley_store_write_busy_seconds_total", "counter", "Time the writer spent running batches.", ws.Busy.Seconds())
+	metric("parley_store_writers", "gauge", "Writers committing this instance's writes (PARLEY_DB_WRITERS on PostgreSQL, 1 on SQLite).", ws.Writers)
+	metric("parley_store_write_busy_seconds_total", "counter", "Time the writers spent running batches, added up (one writer busy all the time adds 1 a second).", ws.Busy.Seconds())
 	metric("parley_store_commit_seconds_total", "counter", "Of which committing.", ws.Commit.Seconds())
-	metric("parley_store_write_retries_total", "counter", "Write operations run again after a deadlock with another instance.", ws.Retries)
+	metric("parley_store_write_retries_total", "counter", "Write operations run again after a deadlock with another writer (of this instance or another).", ws.Retries)
 
 	// The connection pools: on PostgreSQL one, whose waits say when
 	// -db-max-conns is too small; on SQLite a writer's and the readers'.
