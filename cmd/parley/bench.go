@@ -72,7 +72,7 @@ func benchAPI(ctx context.Context, args []string) error {
 	duration := fs.Duration("duration", 10*time.Second, "how long to measure (after a 1 s warm-up)")
 	convs := fs.Int("conversations", 50, "conversations the messages are spread over")
 	sync := fs.String("sqlite-synchronous", "NORMAL", "SQLite synchronous setting: NORMAL or FULL")
-	pg := fs.String("postgres", "", "run on PostgreSQL at this postgres:// URL instead of SQLite, in a schema made for the run and dropped after it")
+	pg := fs.String("postgres", "", "run on PostgreSQL at this postgres:// URL instead of SQLite, in a schema made for the run and dropped after it (PARLEY_DB_MAX_CONNS and PARLEY_DB_WRITERS apply, as for serve)")
 	asJSON := fs.Bool("json", false, "print the result as JSON (no progress lines)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -117,7 +117,7 @@ func benchDeliveries(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.RawDuration, "raw-duration", 3*time.Second, "how long to measure the raw limit first (negative: skip)")
 	fs.IntVar(&cfg.Conversations, "conversations", 50, "conversations the messages are spread over")
 	fs.StringVar(&cfg.Synchronous, "sqlite-synchronous", "NORMAL", "SQLite synchronous setting: NORMAL or FULL")
-	fs.StringVar(&cfg.Postgres, "postgres", "", "run on PostgreSQL at this postgres:// URL instead of SQLite, in a schema made for the run and dropped after it")
+	fs.StringVar(&cfg.Postgres, "postgres", "", "run on PostgreSQL at this postgres:// URL instead of SQLite, in a schema made for the run and dropped after it (PARLEY_DB_MAX_CONNS and PARLEY_DB_WRITERS apply, as for serve)")
 	fs.IntVar(&cfg.Instances, "instances", 1, "with -postgres: servers sharing the database (each its own pool and engine, leasing deliveries); the clients spread over them")
 	asJSON := fs.Bool("json", false, "print the result as JSON (no progress lines)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the measured run to this file")
@@ -201,7 +201,7 @@ func benchBacklog(ctx context.Context, args []string) error {
 	var cfg bench.BacklogConfig
 	fs.IntVar(&cfg.Deliveries, "deliveries", 1_000_000, "due deliveries in the backlog")
 	fs.IntVar(&cfg.Endpoints, "endpoints", 10, "endpoints the backlog is spread over")
-	fs.StringVar(&cfg.Postgres, "postgres", "", "run on PostgreSQL at this postgres:// URL instead of SQLite, in a schema made for the run and dropped after it")
+	fs.StringVar(&cfg.Postgres, "postgres", "", "run on PostgreSQL at this postgres:// URL instead of SQLite, in a schema made for the run and dropped after it (PARLEY_DB_MAX_CONNS and PARLEY_DB_WRITERS apply, as for serve)")
 	asJSON := fs.Bool("json", false, "print the result as JSON (no progress lines)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
