@@ -229,7 +229,14 @@ func (tx *Tx) prefetchOf(k conversationKey, asked map[string]bool, n int) *conve
 		// the conversation's writers commit: the message and event rows
 		// can then go with the next statement instead of costing a round
 		// trip each for their ids (see CreateMessage, InsertEvent).
-		p.stmts = append(p.stmts, Stmt{`SELECT ` + next + `, ` + tx.d.NextID("events") + ` FROM generate_series(1, ?)`, []any{n}, func(r Rows) error {
+		// No parameter: PostgreSQL plans a statement with one afresh at
+		// every call here (a generic plan of generate_series looks dear),
+		// and a constant lets it plan once per count.
+		q := `SELECT ` + next + `, ` + tx.d.NextID("events")
+		if n > 1 {
+			q += ` FROM generate_series(1, ` + strconv.Itoa(n) + `)`
+		}
+		p.stmts = append(p.stmts, Stmt{q, nil, func(r Rows) error {
 			for r.Next() {
 				var m, e int64
 				if err := r.Scan(&m, &e); err != nil {
