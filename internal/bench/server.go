@@ -106,15 +106,11 @@ func benchSender() *webhook.Sender {
 
 func (s *server) quietLog() *slog.Logger { return s.log }
 
-// benchConns is the pool size under test (PARLEY_DB_MAX_CONNS, as serve).
-func benchConns() int {
-	n, _ := strconv.Atoi(os.Getenv("PARLEY_DB_MAX_CONNS"))
-	return n
-}
-
-// benchWriters is the writer count under test (PARLEY_DB_WRITERS, as serve).
-func benchWriters() int {
-	n, _ := strconv.Atoi(os.Getenv("PARLEY_DB_WRITERS"))
+// envCount reads a PostgreSQL setting under test as serve does (the pool
+// size, PARLEY_DB_MAX_CONNS; the writers, PARLEY_DB_WRITERS); 0, the
+// default, when unset.
+func envCount(name string) int {
+	n, _ := strconv.Atoi(os.Getenv(name))
 	return n
 }
 
@@ -141,7 +137,7 @@ func openStore(ctx context.Context, pgURL, synchronous string) (store *sqlstore.
 // file when it is empty; done closes it (and removes the file).
 func open(ctx context.Context, schemaURL, synchronous string) (store *sqlstore.Store, done func(), err error) {
 	if schemaURL != "" {
-		if store, err = postgres.Open(ctx, schemaURL, postgres.Options{MaxConns: benchConns(), Writers: benchWriters()}); err != nil {
+		if store, err = postgres.Open(ctx, schemaURL, postgres.Options{MaxConns: envCount("PARLEY_DB_MAX_CONNS"), Writers: envCount("PARLEY_DB_WRITERS")}); err != nil {
 			return nil, nil, err
 		}
 		return store, func() { store.Close() }, nil

@@ -176,7 +176,7 @@ func (s *Store) Update(ctx context.Context, fn func(chat.Tx) error) error {
 
 // writerFor picks the writer of the conversation ctx says the write is for:
 // the writes of one conversation then queue in one writer, in the order
-// they came, and never wait for each other's locks across writers.
+// they came, instead of waiting on each other's locks across writers.
 func (s *Store) writerFor(ctx context.Context) *batchWriter {
 	if len(s.writers) > 1 {
 		if key, ok := chat.WritesToOf(ctx); ok {

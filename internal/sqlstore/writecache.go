@@ -34,8 +34,8 @@ type writeCache struct {
 	// after a time; an incoming message written here adds to it.
 	unread map[int64]unreadCount
 	// reserved holds ids taken from the sequences right after a
-	// conversation was locked (see findConversationPrefetched), for the
-	// next message and event of that conversation.
+	// conversation was locked (see prefetchOf), one message and one event
+	// id for each of the batch's requests to it, taken in turn.
 	reserved map[int64]reservedIDs
 }
 
