@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -138,24 +140,46 @@ func redactErr(err error) error {
 type Dialect struct{}
 
 // Rebind turns ? placeholders into $1, $2, ... (the queries hold no ? in
-// string literals).
+// string literals). Nearly every query is one of a few hundred constant
+// strings, rebound for every statement of every request: the answers are
+// kept (rebinding took 3.7% of the process's CPU in a profile of
+// `parley bench -postgres`; a cache hit, under 0.5%). Queries
+// built to a length (IN lists, multi-row inserts) come in many shapes, so
+// the cache stops growing at reboundMax and the rest are rebound each time.
 func (Dialect) Rebind(q string) string {
-	if !strings.Contains(q, "?") {
+	if r, ok := rebound.Load(q); ok {
+		return r.(string)
+	}
+	r := rebind(q)
+	if reboundN.Load() < reboundMax {
+		if _, loaded := rebound.LoadOrStore(q, r); !loaded {
+			reboundN.Add(1)
+		}
+	}
+	return r
+}
+
+const reboundMax = 4096
+
+var (
+	rebound  sync.Map // query → rebound query
+	reboundN atomic.Int64
+)
+
+func rebind(q string) string {
+	i := strings.IndexByte(q, '?')
+	if i < 0 {
 		return q
 	}
-	var b strings.Builder
-	b.Grow(len(q) + 16)
-	n := 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
-		}
-		b.WriteByte(q[i])
+	b := make([]byte, 0, len(q)+16)
+	for n := 1; i >= 0; n++ {
+		b = append(b, q[:i]...)
+		b = append(b, '$')
+		b = strconv.AppendInt(b, int64(n), 10)
+		q = q[i+1:]
+		i = strings.IndexByte(q, '?')
 	}
-	return b.String()
+	return string(append(b, q...))
 }
 
 func (Dialect) ILike() string { return "ILIKE" }

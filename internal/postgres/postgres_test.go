@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,10 +27,19 @@ func TestStore(t *testing.T) {
 }
 
 func TestRebind(t *testing.T) {
-	got := postgres.Dialect{}.Rebind(`SELECT a FROM t WHERE b = ? AND c IN (?, ?) LIMIT ?`)
-	want := `SELECT a FROM t WHERE b = $1 AND c IN ($2, $3) LIMIT $4`
-	if got != want {
-		t.Errorf("Rebind = %q, want %q", got, want)
+	many := strings.TrimSuffix(strings.Repeat("?,", 12), ",")
+	for _, c := range []struct{ in, want string }{
+		{`SELECT a FROM t WHERE b = ? AND c IN (?, ?) LIMIT ?`, `SELECT a FROM t WHERE b = $1 AND c IN ($2, $3) LIMIT $4`},
+		{`SELECT 1`, `SELECT 1`},
+		{`?`, `$1`},
+		{`VALUES (` + many + `)`, `VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`},
+	} {
+		// The second call is answered from the cache.
+		for range 2 {
+			if got := (postgres.Dialect{}).Rebind(c.in); got != c.want {
+				t.Errorf("Rebind(%q) = %q, want %q", c.in, got, c.want)
+			}
+		}
 	}
 }
 
