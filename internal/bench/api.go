@@ -149,6 +149,11 @@ func RunAPI(ctx context.Context, cfg APIConfig) (*APIResult, error) {
 		}(i)
 	}
 	sleep(ctx, cfg.Warmup)
+	if err := steady(ctx, store, cfg.Postgres != ""); err != nil {
+		cancel()
+		wg.Wait()
+		return nil, err
+	}
 	measuring.Store(true)
 	start := time.Now()
 	ticker := time.NewTicker(time.Second)

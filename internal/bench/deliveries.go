@@ -196,6 +196,9 @@ func RunDeliveries(ctx context.Context, cfg DeliveriesConfig) (*DeliveriesResult
 	}
 
 	sleep(ctx, cfg.Warmup)
+	if err := steady(ctx, srv.store, cfg.Postgres != ""); err != nil {
+		return nil, err
+	}
 	countLive := func() int64 {
 		var n int64
 		for _, r := range live {

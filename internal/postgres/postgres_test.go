@@ -342,3 +342,84 @@ func TestMessagesUpdateTheirConversationInPlace(t *testing.T) {
 		t.Errorf("%d of %d conversation updates were HOT: an index covers a column every message changes", n, updates-before)
 	}
 }
+
+// TestOutcomesLookDeliveriesUpByID: on a deliveries table PostgreSQL has
+// no statistics for yet (a new database, the first minute of load), the
+// join of an outcome batch to it is still planned as index lookups, not as
+// a read of the whole table, which a connection would keep doing for every
+// batch while the table grew.
+func TestOutcomesLookDeliveriesUpByID(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	ctx := t.Context()
+	s, err := postgres.Open(ctx, url, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var schema string
+	if err := s.DB().QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	// Index scans, not whole-table ones: the migrations' CREATE INDEX
+	// statements count as the latter, and their counts may arrive late.
+	lookups := func() (n int64) {
+		t.Helper()
+		if err := s.DB().QueryRowContext(ctx, `SELECT COALESCE(idx_scan, 0) FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'deliveries'`,
+			schema).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	now := time.Now().UTC()
+	const batches, perBatch = 8, 4
+	var ds []chat.Delivery
+	for i := range batches * perBatch {
+		ds = append(ds, chat.Delivery{UUID: chat.NewUUID(), EventID: int64(i + 1), EventName: "message_created", AccountID: 1,
+			URL: "http://127.0.0.1:9/hook", Status: chat.DeliveryPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now})
+	}
+	if err := s.Update(ctx, func(tx chat.Tx) error { return tx.InsertDeliveries(ds) }); err != nil {
+		t.Fatal(err)
+	}
+	before := lookups()
+	for b := range batches {
+		part := ds[b*perBatch : (b+1)*perBatch]
+		as := make([]*chat.Attempt, len(part))
+		for i := range part {
+			part[i].Status, part[i].Attempts, part[i].CompletedAt, part[i].NextAttemptAt = chat.DeliveryDelivered, 1, now, time.Time{}
+			as[i] = &chat.Attempt{DeliveryID: part[i].ID, AttemptedAt: now, Latency: time.Millisecond, StatusCode: 200}
+		}
+		if err := s.Update(ctx, func(tx chat.Tx) error { return tx.RecordOutcomes(part, as) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The writer's backend reports its counts within a second or so of
+	// going idle (after up to 10 s when it went idle just after the last).
+	const want = batches * perBatch // one lookup per outcome
+	deadline := time.Now().Add(20 * time.Second)
+	n := lookups() - before
+	for n < want && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		n = lookups() - before
+	}
+	if n < want {
+		t.Errorf("PostgreSQL looked %d deliveries up by id for %d outcomes: the others read the whole table", n, want)
+	}
+	err = s.View(ctx, func(tx chat.Tx) error {
+		list, err := tx.ListDeliveries(1, 0, 100)
+		if err != nil {
+			return err
+		}
+		for _, d := range list {
+			if d.Status != chat.DeliveryDelivered || d.Attempts != 1 {
+				t.Errorf("delivery %d: status %s, %d attempts, want delivered after 1", d.ID, d.Status, d.Attempts)
+			}
+		}
+		if len(list) != len(ds) {
+			t.Errorf("%d deliveries listed, want %d", len(list), len(ds))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
