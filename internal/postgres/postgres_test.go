@@ -283,24 +283,12 @@ func messageIDsFollowTheLock(t *testing.T, hinted bool) {
 // them write an entry in every index of the table and leave a dead row
 // version for vacuum (13,000 for 50 conversations in a 10 s benchmark).
 func TestMessagesUpdateTheirConversationInPlace(t *testing.T) {
-	url := storetest.PostgresURL(t)
+	s, stat := storeWithStats(t)
 	ctx := t.Context()
-	s, err := postgres.Open(ctx, url, postgres.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	conv := chattest.NewConversation(t, s, "hot")
-	var schema string
-	if err := s.DB().QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
-		t.Fatal(err)
-	}
 	counts := func() (updates, hot int64) {
 		t.Helper()
-		if err := s.DB().QueryRowContext(ctx, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'conversations'`,
-			schema).Scan(&updates, &hot); err != nil {
-			t.Fatal(err)
-		}
+		stat("conversations", "n_tup_upd, n_tup_hot_upd", &updates, &hot)
 		return updates, hot
 	}
 	before, beforeHot := counts()
@@ -324,14 +312,8 @@ func TestMessagesUpdateTheirConversationInPlace(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The writer's backend reports its counts within a second or so of
-	// going idle.
-	deadline := time.Now().Add(15 * time.Second)
-	updates, hot := counts()
-	for updates-before < messages && time.Now().Before(deadline) {
-		time.Sleep(200 * time.Millisecond)
-		updates, hot = counts()
-	}
+	var updates, hot int64
+	eventually(func() bool { updates, hot = counts(); return updates-before >= messages })
 	if updates-before < messages {
 		t.Fatalf("PostgreSQL counted %d conversation updates for %d messages", updates-before, messages)
 	}
@@ -349,25 +331,13 @@ func TestMessagesUpdateTheirConversationInPlace(t *testing.T) {
 // a read of the whole table, which a connection would keep doing for every
 // batch while the table grew.
 func TestOutcomesLookDeliveriesUpByID(t *testing.T) {
-	url := storetest.PostgresURL(t)
+	s, stat := storeWithStats(t)
 	ctx := t.Context()
-	s, err := postgres.Open(ctx, url, postgres.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	var schema string
-	if err := s.DB().QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
-		t.Fatal(err)
-	}
 	// Index scans, not whole-table ones: the migrations' CREATE INDEX
 	// statements count as the latter, and their counts may arrive late.
 	lookups := func() (n int64) {
 		t.Helper()
-		if err := s.DB().QueryRowContext(ctx, `SELECT COALESCE(idx_scan, 0) FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'deliveries'`,
-			schema).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
+		stat("deliveries", "COALESCE(idx_scan, 0)", &n)
 		return n
 	}
 	now := time.Now().UTC()
@@ -392,19 +362,13 @@ func TestOutcomesLookDeliveriesUpByID(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The writer's backend reports its counts within a second or so of
-	// going idle (after up to 10 s when it went idle just after the last).
 	const want = batches * perBatch // one lookup per outcome
-	deadline := time.Now().Add(20 * time.Second)
-	n := lookups() - before
-	for n < want && time.Now().Before(deadline) {
-		time.Sleep(200 * time.Millisecond)
-		n = lookups() - before
-	}
+	var n int64
+	eventually(func() bool { n = lookups() - before; return n >= want })
 	if n < want {
 		t.Errorf("PostgreSQL looked %d deliveries up by id for %d outcomes: the others read the whole table", n, want)
 	}
-	err = s.View(ctx, func(tx chat.Tx) error {
+	err := s.View(ctx, func(tx chat.Tx) error {
 		list, err := tx.ListDeliveries(1, 0, 100)
 		if err != nil {
 			return err
@@ -421,5 +385,38 @@ func TestOutcomesLookDeliveriesUpByID(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// storeWithStats opens a store in a schema of its own, with stat, which
+// reads columns of PostgreSQL's cumulative statistics (pg_stat_user_tables)
+// of one of its tables into dest.
+func storeWithStats(t *testing.T) (*sqlstore.Store, func(table, cols string, dest ...any)) {
+	t.Helper()
+	ctx := t.Context()
+	s, err := postgres.Open(ctx, storetest.PostgresURL(t), postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	var schema string
+	if err := s.DB().QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	return s, func(table, cols string, dest ...any) {
+		t.Helper()
+		if err := s.DB().QueryRowContext(ctx, `SELECT `+cols+` FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = $2`,
+			schema, table).Scan(dest...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// eventually calls done until it reports true or 20 s have passed: a
+// backend reports its statistics within a second or so of going idle, or
+// up to 10 s later when it reported just before.
+func eventually(done func() bool) {
+	for deadline := time.Now().Add(20 * time.Second); !done() && time.Now().Before(deadline); {
+		time.Sleep(200 * time.Millisecond)
 	}
 }
