@@ -36,6 +36,7 @@ func writeMetrics(w io.Writer, engine *webhook.Engine, store *sqlstore.Store) {
 	metric("parley_store_write_busy_seconds_total", "counter", "Time the writers spent running batches, added up (one writer busy all the time adds 1 a second).", ws.Busy.Seconds())
 	metric("parley_store_commit_seconds_total", "counter", "Of which committing.", ws.Commit.Seconds())
 	metric("parley_store_write_retries_total", "counter", "Write operations run again after a deadlock with another writer (of this instance or another).", ws.Retries)
+	metric("parley_store_write_deferrals_total", "counter", "Write operations moved to the writer's next batch because another instance's transaction held their conversation.", ws.Deferred)
 
 	// The connection pools: on PostgreSQL one, whose waits say when
 	// -db-max-conns is too small; on SQLite a writer's and the readers'.

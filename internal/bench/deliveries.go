@@ -266,9 +266,9 @@ loop:
 	}
 	res.PeakRSSMiB = peakRSSMiB()
 	if ws := srv.store.WriterStats(); ws.Batches > 0 && cfg.Progress != nil {
-		fmt.Fprintf(cfg.Progress, "  writers: %d, %d batches, %.1f requests each, %.0f µs busy per batch (%.0f µs committing), each busy %.0f%% of the run\n",
+		fmt.Fprintf(cfg.Progress, "  writers: %d, %d batches, %.1f requests each, %.0f µs busy per batch (%.0f µs committing), each busy %.0f%% of the run, %d requests moved to a later batch\n",
 			ws.Writers, ws.Batches, float64(ws.Requests)/float64(ws.Batches), float64(ws.Busy.Microseconds())/float64(ws.Batches),
-			float64(ws.Commit.Microseconds())/float64(ws.Batches), 100*ws.Busy.Seconds()/float64(ws.Writers)/(res.Seconds+cfg.Warmup.Seconds()))
+			float64(ws.Commit.Microseconds())/float64(ws.Batches), 100*ws.Busy.Seconds()/float64(ws.Writers)/(res.Seconds+cfg.Warmup.Seconds()), ws.Deferred)
 	}
 	return res, nil
 }

@@ -420,3 +420,96 @@ func eventually(done func() bool) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestHeldConversationDoesNotHoldUpTheBatch: while another transaction (in
+// practice another instance's writer, mid-batch) holds one conversation,
+// writes to other conversations that share the writer still commit; the
+// held conversation's write commits once it is let go.
+func TestHeldConversationDoesNotHoldUpTheBatch(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	ctx := t.Context()
+	s, err := postgres.Open(ctx, url, postgres.Options{Writers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	held, free := chattest.NewConversation(t, s, "held"), chattest.NewConversation(t, s, "free")
+	addMessage := func(c *chat.Conversation, text string) error {
+		return s.Update(chat.WritesTo(ctx, c.AccountID, c.DisplayID), func(tx chat.Tx) error {
+			conv, err := tx.FindConversation(c.AccountID, c.DisplayID)
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			conv.LastActivityAt, conv.UpdatedAt = now, now
+			if err := tx.UpdateConversation(conv); err != nil {
+				return err
+			}
+			return tx.CreateMessage(&chat.Message{Content: &text, AccountID: conv.AccountID, InboxID: conv.InboxID, ConversationID: conv.ID,
+				MessageType: chat.MessageIncoming, CreatedAt: now, UpdatedAt: now, Status: "sent", ContentType: "text"})
+		})
+	}
+	other, err := s.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback()
+	if _, err := other.ExecContext(ctx, `SELECT id FROM conversations WHERE id = $1 FOR UPDATE`, held.ID); err != nil {
+		t.Fatal(err)
+	}
+	heldDone := make(chan error, 1)
+	go func() { heldDone <- addMessage(held, "to the held one") }()
+	const writes = 5
+	freeDone := make(chan error, writes)
+	for i := range writes {
+		go func() { freeDone <- addMessage(free, fmt.Sprintf("to the free one, %d", i)) }()
+	}
+	for range writes {
+		select {
+		case err := <-freeDone:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("writes to a free conversation waited for another transaction's lock on a different one")
+		}
+	}
+	select {
+	case err := <-heldDone:
+		t.Fatalf("the write to the held conversation finished (%v) while another transaction held it", err)
+	default:
+	}
+	if err := other.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-heldDone:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the write to the held conversation did not finish once it was let go")
+	}
+	err = s.View(ctx, func(tx chat.Tx) error {
+		for c, want := range map[*chat.Conversation]int{held: 1, free: writes} {
+			msgs, err := tx.ListMessages(chat.MessageFilter{ConversationID: c.ID, Limit: 100})
+			if err != nil {
+				return err
+			}
+			// NewConversation's own first message, if any, is not ours.
+			n := 0
+			for _, m := range msgs {
+				if m.Content != nil && strings.HasPrefix(*m.Content, "to the ") {
+					n++
+				}
+			}
+			if n != want {
+				t.Errorf("conversation %d has %d of our messages, want %d", c.DisplayID, n, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -30,26 +30,32 @@ type batchWriter struct {
 	// failed so, for the next batch.
 	retryable func(error) bool
 	carry     []*writeReq
-	maxBatch  int
-	newTx     func(context.Context, Querier, bool) *Tx
-	cache     *writeCache
-	keys      *conversationKeys
-	stats     WriterStats
-	statsMu   sync.Mutex
-	reqs      chan *writeReq
-	done      chan struct{}
-	stopOnce  sync.Once
-	stopped   chan struct{}
+	// onlyBusy is set when the last batch moved all its requests to the
+	// next (see prefetch).
+	onlyBusy bool
+	maxBatch int
+	newTx    func(context.Context, Querier, bool) *Tx
+	cache    *writeCache
+	keys     *conversationKeys
+	stats    WriterStats
+	statsMu  sync.Mutex
+	reqs     chan *writeReq
+	done     chan struct{}
+	stopOnce sync.Once
+	stopped  chan struct{}
 }
 
 type writeReq struct {
 	// tries counts the runs that failed in a way a rerun resolves.
 	tries int
-	ctx   context.Context
-	fn    func(chat.Tx) error
-	err   error
-	tx    *Tx
-	done  chan struct{}
+	// busySince is when it was first moved to a later batch because
+	// another transaction held its conversation (see prefetch).
+	busySince time.Time
+	ctx       context.Context
+	fn        func(chat.Tx) error
+	err       error
+	tx        *Tx
+	done      chan struct{}
 }
 
 func newBatchWriter(db *sql.DB, run RunFunc, retryable func(error) bool, maxBatch int, newTx func(context.Context, Querier, bool) *Tx) (*batchWriter, error) {
@@ -145,6 +151,22 @@ func (w *batchWriter) run() {
 	for {
 		if len(w.carry) > 0 {
 			batch, w.carry = append(batch[:0], w.carry...), nil
+			if w.onlyBusy && len(batch) < w.maxBatch {
+				// Give the transaction that holds them a moment,
+				// rather than ask again at once.
+				linger.Reset(lingerFor)
+				select {
+				case r := <-w.reqs:
+					batch = append(batch, r)
+				case <-linger.C:
+				}
+				if !linger.Stop() {
+					select {
+					case <-linger.C:
+					default:
+					}
+				}
+			}
 		} else {
 			select {
 			case r := <-w.reqs:
@@ -212,15 +234,19 @@ type WriterStats struct {
 	Busy     time.Duration // time spent running and committing batches
 	Commit   time.Duration // of which committing
 	Retries  int64         // requests run again after a deadlock
+	Deferred int64         // requests moved to the next batch (see prefetch)
 }
 
 func (w *batchWriter) commit(batch []*writeReq) {
 	started := time.Now()
 	var committing time.Duration
+	deferred := 0
 	defer func() {
+		w.onlyBusy = deferred == len(batch)
 		w.statsMu.Lock()
 		w.stats.Batches++
-		w.stats.Requests += int64(len(batch))
+		w.stats.Requests += int64(len(batch) - deferred)
+		w.stats.Deferred += int64(deferred)
 		w.stats.Busy += time.Since(started)
 		w.stats.Commit += committing
 		w.statsMu.Unlock()
@@ -238,6 +264,16 @@ func (w *batchWriter) commit(batch []*writeReq) {
 		w.cache.clear() // the cache may hold what was rolled back
 	}
 	for _, r := range batch {
+		if r.err == errBusy {
+			// It never ran: its conversation was held by another
+			// transaction, which this batch did not wait for.
+			if r.busySince.IsZero() {
+				r.busySince = started
+			}
+			w.carry = append(w.carry, r)
+			deferred++
+			continue
+		}
 		if r.err == nil && err != nil {
 			r.err = err
 		}
@@ -321,22 +357,52 @@ func (w *batchWriter) attempt(batch []*writeReq, savepoints bool, committing *ti
 // batch's requests said they write to (chat.WritesTo): each request then
 // finds its rows in the cache instead of waiting for its own round trip,
 // and batches of several instances lock conversations in the same order.
+//
+// A conversation that another transaction holds (another instance's
+// writer, whose batch commits a few milliseconds later) is not waited for:
+// its requests are moved to the next batch (errBusy), and the rest of this
+// one goes on. Waiting would hold up every request of the batch, and with
+// instances sharing conversations the writers spent most of their time
+// waiting for each other's commits. Once a request has been moved for
+// maxBusy its conversation is waited for, so that it cannot be passed over
+// forever (a long transaction holding it, say).
 func (w *batchWriter) prefetch(q Querier, batch []*writeReq) error {
 	var keys [][2]int64
+	mustWait := map[[2]int64]bool{}
 	for _, r := range batch {
 		if key, ok := chat.WritesToOf(r.ctx); ok && r.err == nil {
 			keys = append(keys, key)
+			mustWait[key] = mustWait[key] || !r.busySince.IsZero() && time.Since(r.busySince) >= maxBusy
 		}
 	}
-	if len(keys) < 2 {
-		return nil // a lone request reads its own in as many round trips
+	if len(keys) == 0 {
+		return nil
 	}
 	tx := w.newTx(context.Background(), q, true)
 	tx.wc, tx.prefetch, tx.keys = w.cache, true, w.keys
-	return tx.prefetchConversations(keys)
+	skippable := map[[2]int64]bool{}
+	for key, wait := range mustWait {
+		skippable[key] = !wait
+	}
+	busy, err := tx.prefetchConversations(keys, skippable)
+	if err != nil || len(busy) == 0 {
+		return err
+	}
+	for _, r := range batch {
+		if key, ok := chat.WritesToOf(r.ctx); ok && r.err == nil && busy[key] {
+			r.err = errBusy
+		}
+	}
+	return nil
 }
 
+// maxBusy bounds how long a request is moved from batch to batch (see
+// prefetch): several times a batch's few milliseconds.
+const maxBusy = 50 * time.Millisecond
+
 var (
+	// errBusy marks a request moved to the next batch (see prefetch).
+	errBusy = errors.New("conversation busy")
 	// errRollback ends a batch none of whose requests succeeded.
 	errRollback = errors.New("rollback")
 	// errRetry ends a batch without savepoints that a request failed.

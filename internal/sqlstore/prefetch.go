@@ -45,7 +45,7 @@ func (k *conversationKeys) put(c *chat.Conversation) {
 // the cache holds already (an earlier request of the batch read them) are
 // not read again, where k says which they are.
 func (tx *Tx) findConversationPrefetched(k conversationKey) (*chat.Conversation, error) {
-	p := tx.prefetchOf(k, nil, 1)
+	p := tx.prefetchOf(k, nil, 1, false)
 	if err := tx.q.Batch(tx.ctx, p.stmts); err != nil {
 		return nil, tx.wrap(err, "find conversation")
 	}
@@ -58,7 +58,13 @@ func (tx *Tx) findConversationPrefetched(k conversationKey) (*chat.Conversation,
 // writer does it for the requests of a batch that said which conversation
 // they write to, which then find everything in the cache. A key with no
 // conversation is passed over (its request will say so itself).
-func (tx *Tx) prefetchConversations(keys [][2]int64) error {
+//
+// The keys in skippable are not waited for: when another transaction holds
+// the conversation or its contact (another instance's writer, in the
+// middle of its batch), busy gets the key and nothing of it is cached, so
+// that the writer can run that key's requests in its next batch rather
+// than have the whole batch wait for the other's commit.
+func (tx *Tx) prefetchConversations(keys [][2]int64, skippable map[[2]int64]bool) (busy map[[2]int64]bool, err error) {
 	sort.Slice(keys, func(i, j int) bool {
 		return keys[i][0] < keys[j][0] || keys[i][0] == keys[j][0] && keys[i][1] < keys[j][1]
 	})
@@ -83,47 +89,68 @@ func (tx *Tx) prefetchConversations(keys [][2]int64) error {
 		// Ids for each of the batch's requests to the conversation:
 		// one reservation each would cost the second and later their
 		// own round trip, as their conversation is in the cache.
-		p := tx.prefetchOf(k, asked, n)
+		p := tx.prefetchOf(k, asked, n, skippable[key])
 		ps, all = append(ps, p), append(all, p.stmts...)
 	}
 	if len(ps) == 0 {
-		return nil
+		return nil, nil
 	}
 	if err := tx.q.Batch(tx.ctx, all); err != nil {
-		return tx.wrap(err, "prefetch conversations")
+		return nil, tx.wrap(err, "prefetch conversations")
 	}
 	for _, p := range ps {
+		if p.skipLocked && (!p.found || !p.contactFound) {
+			if busy == nil {
+				busy = map[[2]int64]bool{}
+			}
+			busy[[2]int64{p.k.accountID, p.k.displayID}] = true
+			if !p.hooksCached && p.k.accountID != 0 {
+				// Read by the account's id, so whether or not the
+				// conversation came back: the account's other keys
+				// count on them.
+				tx.wc.webhooks[p.k.accountID] = p.hooks
+			}
+			continue
+		}
 		c, err := p.finish()
 		if chat.ErrorCode(err) == chat.ENOTFOUND {
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		tx.wc.putConversation(c)
 	}
-	return nil
+	return busy, nil
 }
 
 // conversationPrefetch is one conversation's part of a prefetch: its
 // statements, and what they read until finish files it in the cache.
 type conversationPrefetch struct {
-	tx          *Tx
-	stmts       []Stmt
-	c           chat.Conversation
-	found       bool
-	hooksCached bool
-	hooks       []chat.Webhook
-	n           int
-	ids         reservedIDs
+	tx    *Tx
+	k     conversationKey
+	stmts []Stmt
+	c     chat.Conversation
+	// skipLocked: the conversation and contact rows are not waited for;
+	// found and contactFound say whether they came back (locked).
+	skipLocked, found, contactFound bool
+	hooksCached                     bool
+	hooks                           []chat.Webhook
+	n                               int
+	ids                             reservedIDs
 }
 
 // prefetchOf builds the statements that read conversation k and its rows.
 // asked, when not nil, holds the rows that statements built before (in the
 // same round trip) read already; prefetchOf adds its own. It reserves ids
-// for n messages and n events.
-func (tx *Tx) prefetchOf(k conversationKey, asked map[string]bool, n int) *conversationPrefetch {
-	p := &conversationPrefetch{tx: tx}
+// for n messages and n events. With skipLocked, a conversation or contact
+// another transaction holds is passed over instead of waited for.
+func (tx *Tx) prefetchOf(k conversationKey, asked map[string]bool, n int, skipLocked bool) *conversationPrefetch {
+	p := &conversationPrefetch{tx: tx, k: k, skipLocked: skipLocked}
+	lock := tx.forUpdate()
+	if skipLocked {
+		lock = tx.d.SkipLocked()
+	}
 	where, args := `id = ?`, []any{k.id}
 	if k.id == 0 {
 		where, args = `account_id = ? AND display_id = ?`, []any{k.accountID, k.displayID}
@@ -165,11 +192,12 @@ func (tx *Tx) prefetchOf(k conversationKey, asked map[string]bool, n int) *conve
 			p.stmts = append(p.stmts, Stmt{query + sub(col), args, one(scan)})
 		}
 	}
-	p.stmts = append(p.stmts, Stmt{`SELECT ` + conversationCols + ` FROM conversations WHERE ` + where + tx.forUpdate(), args, one(func(r Rows) error {
+	p.stmts = append(p.stmts, Stmt{`SELECT ` + conversationCols + ` FROM conversations WHERE ` + where + lock, args, one(func(r Rows) error {
 		p.found = true
 		return scanConversation(r, &p.c)
 	})})
-	p.stmts = append(p.stmts, Stmt{`SELECT ` + contactCols + ` FROM contacts WHERE id = ` + sub("contact_id") + tx.forUpdate(), args, one(func(r Rows) error {
+	p.stmts = append(p.stmts, Stmt{`SELECT ` + contactCols + ` FROM contacts WHERE id = ` + sub("contact_id") + lock, args, one(func(r Rows) error {
+		p.contactFound = true
 		var v chat.Contact
 		if err := scanContact(r, &v); err != nil {
 			return err

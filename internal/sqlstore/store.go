@@ -120,6 +120,7 @@ func (s *Store) WriterStats() WriterStats {
 		sum.Busy += st.Busy
 		sum.Commit += st.Commit
 		sum.Retries += st.Retries
+		sum.Deferred += st.Deferred
 	}
 	return sum
 }
