@@ -490,6 +490,16 @@ func TestHeldConversationDoesNotHoldUpTheBatch(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the write to the held conversation did not finish once it was let go")
 	}
+	// A conversation that does not exist is not mistaken for a held one:
+	// the write gets its answer without being moved to a later batch.
+	deferred := s.WriterStats().Deferred
+	missing := &chat.Conversation{AccountID: free.AccountID, DisplayID: free.DisplayID + 1000}
+	if err := addMessage(missing, "to nobody"); chat.ErrorCode(err) != chat.ENOTFOUND {
+		t.Errorf("a write to a conversation that does not exist: %v, want not found", err)
+	}
+	if n := s.WriterStats().Deferred - deferred; n != 0 {
+		t.Errorf("the write to a conversation that does not exist was moved to a later batch %d times", n)
+	}
 	err = s.View(ctx, func(tx chat.Tx) error {
 		for c, want := range map[*chat.Conversation]int{held: 1, free: writes} {
 			msgs, err := tx.ListMessages(chat.MessageFilter{ConversationID: c.ID, Limit: 100})

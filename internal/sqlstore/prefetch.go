@@ -99,7 +99,7 @@ func (tx *Tx) prefetchConversations(keys [][2]int64, skippable map[[2]int64]bool
 		return nil, tx.wrap(err, "prefetch conversations")
 	}
 	for _, p := range ps {
-		if p.skipLocked && (!p.found || !p.contactFound) {
+		if p.skipLocked && p.exists && (!p.found || !p.contactFound) {
 			if busy == nil {
 				busy = map[[2]int64]bool{}
 			}
@@ -132,12 +132,13 @@ type conversationPrefetch struct {
 	stmts []Stmt
 	c     chat.Conversation
 	// skipLocked: the conversation and contact rows are not waited for;
-	// found and contactFound say whether they came back (locked).
-	skipLocked, found, contactFound bool
-	hooksCached                     bool
-	hooks                           []chat.Webhook
-	n                               int
-	ids                             reservedIDs
+	// found and contactFound say whether they came back (locked), exists
+	// whether the conversation is there at all.
+	skipLocked, found, contactFound, exists bool
+	hooksCached                             bool
+	hooks                                   []chat.Webhook
+	n                                       int
+	ids                                     reservedIDs
 }
 
 // prefetchOf builds the statements that read conversation k and its rows.
@@ -191,6 +192,15 @@ func (tx *Tx) prefetchOf(k conversationKey, asked map[string]bool, n int, skipLo
 		default:
 			p.stmts = append(p.stmts, Stmt{query + sub(col), args, one(scan)})
 		}
+	}
+	if skipLocked {
+		// A row passed over and a row that is not there look the
+		// same: a request to a conversation that does not exist must
+		// get its answer now, not wait to be passed over again.
+		p.stmts = append(p.stmts, Stmt{`SELECT 1 FROM conversations WHERE ` + where, args, one(func(Rows) error {
+			p.exists = true
+			return nil
+		})})
 	}
 	p.stmts = append(p.stmts, Stmt{`SELECT ` + conversationCols + ` FROM conversations WHERE ` + where + lock, args, one(func(r Rows) error {
 		p.found = true
