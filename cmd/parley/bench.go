@@ -150,6 +150,9 @@ func benchDeliveries(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(os.Stderr, "parley bench deliveries: %d live endpoints, %d dead, %d clients, rate %s, %s, GOMAXPROCS=%d, %s\n",
 			cfg.Endpoints, cfg.Dead, cfg.Clients, rateText(cfg.Rate), cfg.Duration, runtime.GOMAXPROCS(0), db)
+		if cfg.Postgres != "" {
+			warnAutovacuum(ctx, cfg.Postgres)
+		}
 	}
 	res, err := bench.RunDeliveries(ctx, cfg)
 	if res != nil {
@@ -251,4 +254,18 @@ func startProfile(path string) (func(), error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// warnAutovacuum says so when the server runs without autovacuum: the
+// catalog rows each run's schema leaves behind then pile up, and with them
+// PostgreSQL's CPU per event (BENCHMARKS.md).
+func warnAutovacuum(ctx context.Context, url string) {
+	db, err := postgres.OpenDB(ctx, url, postgres.Options{MaxConns: 1})
+	if err != nil {
+		return // the benchmark itself reports what is wrong
+	}
+	defer db.Close()
+	if off, err := postgres.AutovacuumOff(ctx, db); err == nil && off {
+		fmt.Fprintln(os.Stderr, "  note: autovacuum is off on this server: dead rows (the catalog rows of every run's schema among them) pile up, and figures drift down until a VACUUM")
+	}
 }

@@ -359,6 +359,28 @@ func TestInstancesStartTogetherOnAnEmptyDatabase(t *testing.T) {
 	}
 }
 
+// An instance on a server that runs without autovacuum says so when it
+// starts, and one on a server that runs with it says nothing of it.
+func TestServeWarnsWhenAutovacuumIsOff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server; skipped with -short")
+	}
+	db := storetest.PostgresURL(t)
+	conn, err := postgres.OpenDB(t.Context(), db, postgres.Options{MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	off, err := postgres.AutovacuumOff(t.Context(), conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, db, clusterEnv...)
+	if warned := strings.Contains(s.startLog, "autovacuum is off"); warned != off {
+		t.Errorf("autovacuum off: %v; warned: %v; the start's log:\n%s", off, warned, s.startLog)
+	}
+}
+
 // Access removed through one instance stops working on the others at once
 // (PostgreSQL NOTIFY), not when their sign-in caches expire: the caches
 // here keep sign-ins for an hour, so only the news can end the session.

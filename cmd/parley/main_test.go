@@ -49,6 +49,8 @@ type server struct {
 	cmd    *exec.Cmd
 	base   string
 	stdout *lockedBuffer
+	// startLog is what it logged until it listened.
+	startLog string
 }
 
 // lockedBuffer collects a process's output; waitFor blocks until some text
@@ -147,7 +149,7 @@ func startProcess(db string, env ...string) (*server, error) {
 					for range lines {
 					}
 				}()
-				return &server{cmd: cmd, base: "http://" + addr, stdout: stdout}, nil
+				return &server{cmd: cmd, base: "http://" + addr, stdout: stdout, startLog: strings.Join(log, "\n")}, nil
 			}
 		case <-timeout:
 			cmd.Process.Kill()

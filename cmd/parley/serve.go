@@ -149,6 +149,9 @@ func runServe(ctx context.Context, args []string) error {
 		// Other instances may share the database: deliveries are leased.
 		engine.LeaseOwner, engine.LeaseDuration = instanceName(), cfg.lease
 		log.Info("sharing webhook deliveries with any other instance on the database", "instance", engine.LeaseOwner, "lease", cfg.lease)
+		if off, err := postgres.AutovacuumOff(ctx, store.DB()); err == nil && off {
+			log.Warn("autovacuum is off on the database server: dead rows of deliveries and conversations pile up and query plans go stale; turn it on, or run VACUUM ANALYZE regularly")
+		}
 	}
 	svc.Events = &webhook.Sink{Notify: engine.Notify, Engine: engine}
 	ectx, stopEngine := context.WithCancel(context.Background())

@@ -217,3 +217,17 @@ func (Dialect) Retryable(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
+
+// AutovacuumOff reports whether the server runs without autovacuum. Parley
+// leaves dead row versions behind at every delivery outcome and message
+// (an updated delivery, a conversation's activity), and relies on
+// autovacuum to reclaim them and to keep the planner's statistics current;
+// without it both tables grow and the plans made for them grow stale
+// (BENCHMARKS.md measured what that costs).
+func AutovacuumOff(ctx context.Context, db *sql.DB) (bool, error) {
+	var on string
+	if err := db.QueryRowContext(ctx, `SHOW autovacuum`).Scan(&on); err != nil {
+		return false, err
+	}
+	return on != "on", nil
+}
