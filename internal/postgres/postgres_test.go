@@ -294,21 +294,7 @@ func TestMessagesUpdateTheirConversationInPlace(t *testing.T) {
 	before, beforeHot := counts()
 	const messages = 20
 	for i := range messages {
-		// What a message create does to its conversation.
-		err := s.Update(ctx, func(tx chat.Tx) error {
-			c, err := tx.FindConversation(conv.AccountID, conv.DisplayID)
-			if err != nil {
-				return err
-			}
-			now, content := time.Now(), fmt.Sprintf("message %d", i)
-			c.LastActivityAt, c.UpdatedAt = now, now
-			if err := tx.UpdateConversation(c); err != nil {
-				return err
-			}
-			return tx.CreateMessage(&chat.Message{Content: &content, AccountID: c.AccountID, InboxID: c.InboxID, ConversationID: c.ID,
-				MessageType: chat.MessageIncoming, CreatedAt: now, UpdatedAt: now, Status: "sent", ContentType: "text"})
-		})
-		if err != nil {
+		if err := addMessage(ctx, s, conv, fmt.Sprintf("message %d", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -434,21 +420,6 @@ func TestHeldConversationDoesNotHoldUpTheBatch(t *testing.T) {
 	}
 	defer s.Close()
 	held, free := chattest.NewConversation(t, s, "held"), chattest.NewConversation(t, s, "free")
-	addMessage := func(c *chat.Conversation, text string) error {
-		return s.Update(chat.WritesTo(ctx, c.AccountID, c.DisplayID), func(tx chat.Tx) error {
-			conv, err := tx.FindConversation(c.AccountID, c.DisplayID)
-			if err != nil {
-				return err
-			}
-			now := time.Now()
-			conv.LastActivityAt, conv.UpdatedAt = now, now
-			if err := tx.UpdateConversation(conv); err != nil {
-				return err
-			}
-			return tx.CreateMessage(&chat.Message{Content: &text, AccountID: conv.AccountID, InboxID: conv.InboxID, ConversationID: conv.ID,
-				MessageType: chat.MessageIncoming, CreatedAt: now, UpdatedAt: now, Status: "sent", ContentType: "text"})
-		})
-	}
 	other, err := s.DB().BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -458,21 +429,14 @@ func TestHeldConversationDoesNotHoldUpTheBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	heldDone := make(chan error, 1)
-	go func() { heldDone <- addMessage(held, "to the held one") }()
+	go func() { heldDone <- addMessage(ctx, s, held, "to the held one") }()
 	const writes = 5
 	freeDone := make(chan error, writes)
 	for i := range writes {
-		go func() { freeDone <- addMessage(free, fmt.Sprintf("to the free one, %d", i)) }()
+		go func() { freeDone <- addMessage(ctx, s, free, fmt.Sprintf("to the free one, %d", i)) }()
 	}
 	for range writes {
-		select {
-		case err := <-freeDone:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("writes to a free conversation waited for another transaction's lock on a different one")
-		}
+		receive(t, freeDone, "writes to a free conversation waited for another transaction's lock on a different one")
 	}
 	select {
 	case err := <-heldDone:
@@ -482,19 +446,12 @@ func TestHeldConversationDoesNotHoldUpTheBatch(t *testing.T) {
 	if err := other.Rollback(); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-heldDone:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the write to the held conversation did not finish once it was let go")
-	}
+	receive(t, heldDone, "the write to the held conversation did not finish once it was let go")
 	// A conversation that does not exist is not mistaken for a held one:
 	// the write gets its answer without being moved to a later batch.
 	deferred := s.WriterStats().Deferred
 	missing := &chat.Conversation{AccountID: free.AccountID, DisplayID: free.DisplayID + 1000}
-	if err := addMessage(missing, "to nobody"); chat.ErrorCode(err) != chat.ENOTFOUND {
+	if err := addMessage(ctx, s, missing, "to nobody"); chat.ErrorCode(err) != chat.ENOTFOUND {
 		t.Errorf("a write to a conversation that does not exist: %v, want not found", err)
 	}
 	if n := s.WriterStats().Deferred - deferred; n != 0 {
@@ -521,5 +478,37 @@ func TestHeldConversationDoesNotHoldUpTheBatch(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// addMessage writes what a message create does: the conversation's
+// activity and the message, saying which conversation it writes to.
+func addMessage(ctx context.Context, s *sqlstore.Store, c *chat.Conversation, text string) error {
+	return s.Update(chat.WritesTo(ctx, c.AccountID, c.DisplayID), func(tx chat.Tx) error {
+		conv, err := tx.FindConversation(c.AccountID, c.DisplayID)
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		conv.LastActivityAt, conv.UpdatedAt = now, now
+		if err := tx.UpdateConversation(conv); err != nil {
+			return err
+		}
+		return tx.CreateMessage(&chat.Message{Content: &text, AccountID: conv.AccountID, InboxID: conv.InboxID, ConversationID: conv.ID,
+			MessageType: chat.MessageIncoming, CreatedAt: now, UpdatedAt: now, Status: "sent", ContentType: "text"})
+	})
+}
+
+// receive fails the test unless done yields nil within 10 s, saying late
+// when it yields nothing.
+func receive(t *testing.T, done <-chan error, late string) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal(late)
 	}
 }

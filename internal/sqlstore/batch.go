@@ -380,11 +380,7 @@ func (w *batchWriter) prefetch(q Querier, batch []*writeReq) error {
 	}
 	tx := w.newTx(context.Background(), q, true)
 	tx.wc, tx.prefetch, tx.keys = w.cache, true, w.keys
-	skippable := map[[2]int64]bool{}
-	for key, wait := range mustWait {
-		skippable[key] = !wait
-	}
-	busy, err := tx.prefetchConversations(keys, skippable)
+	busy, err := tx.prefetchConversations(keys, mustWait)
 	if err != nil || len(busy) == 0 {
 		return err
 	}

@@ -59,12 +59,12 @@ func (tx *Tx) findConversationPrefetched(k conversationKey) (*chat.Conversation,
 // they write to, which then find everything in the cache. A key with no
 // conversation is passed over (its request will say so itself).
 //
-// The keys in skippable are not waited for: when another transaction holds
+// Keys not in mustWait are not waited for: when another transaction holds
 // the conversation or its contact (another instance's writer, in the
 // middle of its batch), busy gets the key and nothing of it is cached, so
 // that the writer can run that key's requests in its next batch rather
 // than have the whole batch wait for the other's commit.
-func (tx *Tx) prefetchConversations(keys [][2]int64, skippable map[[2]int64]bool) (busy map[[2]int64]bool, err error) {
+func (tx *Tx) prefetchConversations(keys [][2]int64, mustWait map[[2]int64]bool) (busy map[[2]int64]bool, err error) {
 	sort.Slice(keys, func(i, j int) bool {
 		return keys[i][0] < keys[j][0] || keys[i][0] == keys[j][0] && keys[i][1] < keys[j][1]
 	})
@@ -89,7 +89,7 @@ func (tx *Tx) prefetchConversations(keys [][2]int64, skippable map[[2]int64]bool
 		// Ids for each of the batch's requests to the conversation:
 		// one reservation each would cost the second and later their
 		// own round trip, as their conversation is in the cache.
-		p := tx.prefetchOf(k, asked, n, skippable[key])
+		p := tx.prefetchOf(k, asked, n, !mustWait[key])
 		ps, all = append(ps, p), append(all, p.stmts...)
 	}
 	if len(ps) == 0 {
